@@ -1,0 +1,174 @@
+import type { Config } from '@platform/config';
+import type { Database } from '@platform/db';
+import { betterAuth } from 'better-auth';
+import { APIError, createAuthMiddleware } from 'better-auth/api';
+import { sql } from 'drizzle-orm';
+import { createAuthStore } from './adapter.ts';
+import { authInputs, firstIssue } from './inputs.ts';
+import {
+  HasherBusyError,
+  isLegacyHash,
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+  type PasswordHasher,
+} from './password.ts';
+import { slugify } from './slug.ts';
+
+/** The slice of a pino logger the auth module writes to. */
+export type LogSink = {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+};
+
+export type AuthDeps = {
+  db: Database;
+  config: Pick<Config, 'AUTH_SECRET' | 'PUBLIC_URL' | 'NODE_ENV'>;
+  hasher: PasswordHasher;
+  log: LogSink;
+};
+
+type Row = Record<string, unknown>;
+const rowsOf = (result: unknown): Row[] => (result as { rows: Row[] }).rows;
+
+/** Sessions last 30 days and slide forward once a day of use. */
+const SESSION_SECONDS = 30 * 24 * 60 * 60;
+
+export function createAuth({ db, config, hasher, log }: AuthDeps) {
+  const store = createAuthStore(db);
+
+  /** Email sign-up founds an organisation: its tenant, with the new user as owner. */
+  const foundTenant = async (userId: string, body: unknown): Promise<string> => {
+    const name = String((body as { organizationName?: unknown }).organizationName ?? '').trim();
+    const rows = rowsOf(
+      await store.run((tx) =>
+        tx.execute(
+          sql`select tenant_id from platform_create_tenant(${name}, ${slugify(name)}, ${userId})`,
+        ),
+      ),
+    );
+    const tenantId = rows[0]?.tenant_id;
+    if (typeof tenantId !== 'string') throw new Error('platform_create_tenant returned no tenant');
+    return tenantId;
+  };
+
+  /** The user's most recent membership, or null when they belong to no tenant. */
+  const latestTenant = async (userId: string): Promise<string | null> => {
+    const rows = rowsOf(
+      await store.run((tx) =>
+        tx.execute(sql`select tenant_id from platform_user_memberships(${userId}) limit 1`),
+      ),
+    );
+    const tenantId = rows[0]?.tenant_id;
+    return typeof tenantId === 'string' ? tenantId : null;
+  };
+
+  const hashOrBusy = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (e) {
+      if (e instanceof HasherBusyError)
+        throw new APIError('SERVICE_UNAVAILABLE', { code: 'BUSY', message: e.message });
+      throw e;
+    }
+  };
+
+  return betterAuth({
+    appName: 'Enterprise AI Assistant Platform',
+    baseURL: config.PUBLIC_URL,
+    basePath: '/api/auth',
+    secret: config.AUTH_SECRET,
+    trustedOrigins: [config.PUBLIC_URL],
+    database: store.adapter,
+    telemetry: { enabled: false },
+    logger: {
+      level: 'warn',
+      log: (level, message, ...args) =>
+        level === 'error' ? log.error({ args }, message) : log.warn({ args }, message),
+    },
+    user: { modelName: 'users' },
+    account: { modelName: 'accounts' },
+    verification: { modelName: 'verificationTokens' },
+    session: {
+      modelName: 'authSessions',
+      expiresIn: SESSION_SECONDS,
+      updateAge: 24 * 60 * 60,
+      additionalFields: {
+        activeTenantId: { type: 'string', required: false, input: false },
+      },
+    },
+    emailAndPassword: {
+      enabled: true,
+      autoSignIn: true,
+      minPasswordLength: PASSWORD_MIN,
+      maxPasswordLength: PASSWORD_MAX,
+      password: {
+        hash: (password) => hashOrBusy(() => hasher.hash(password)),
+        verify: ({ hash, password }) => hashOrBusy(() => hasher.verify(hash, password)),
+      },
+    },
+    advanced: {
+      database: { generateId: 'uuid' },
+      useSecureCookies: config.NODE_ENV === 'production',
+      defaultCookieAttributes: { httpOnly: true, sameSite: 'lax' },
+    },
+    databaseHooks: {
+      session: {
+        create: {
+          // Runs inside the sign-up transaction (Better Auth defers `after` hooks past commit,
+          // so they cannot found the tenant atomically). A session acts for one tenant.
+          before: async (session, ctx) => {
+            const activeTenantId =
+              ctx?.path === '/sign-up/email'
+                ? await foundTenant(session.userId, ctx.body)
+                : await latestTenant(session.userId);
+            return { data: { ...session, activeTenantId } };
+          },
+        },
+      },
+    },
+    hooks: {
+      // Strict input validation with the field at fault, before Better Auth parses anything.
+      before: createAuthMiddleware(async (ctx) => {
+        const schema = authInputs[ctx.path];
+        if (!schema) return;
+        const parsed = schema.safeParse(ctx.body);
+        if (!parsed.success) {
+          const { field, message } = firstIssue(parsed.error);
+          throw new APIError('BAD_REQUEST', { code: 'VALIDATION_ERROR', message, field });
+        }
+      }),
+      // Legacy bcrypt hashes verify once, then are replaced by Argon2id.
+      after: createAuthMiddleware(async (ctx) => {
+        const returned = ctx.context.returned;
+        if (
+          ctx.path === '/sign-up/email' &&
+          returned instanceof APIError &&
+          (returned.body as { code?: string } | undefined)?.code ===
+            'USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL'
+        ) {
+          // Better Auth answers 422; a taken email is a conflict (409) in our HTTP contract.
+          throw new APIError('CONFLICT', {
+            code: 'EMAIL_TAKEN',
+            message: 'email: already registered',
+            field: 'email',
+          });
+        }
+        if (ctx.path !== '/sign-in/email') return;
+        const userId = ctx.context.newSession?.user.id;
+        const password = (ctx.body as { password?: unknown } | undefined)?.password;
+        if (!userId || typeof password !== 'string') return;
+        const accounts = await ctx.context.internalAdapter.findAccounts(userId);
+        const credential = accounts.find((a) => a.providerId === 'credential');
+        if (!credential?.password || !isLegacyHash(credential.password)) return;
+        try {
+          await ctx.context.internalAdapter.updatePassword(userId, await hasher.hash(password));
+        } catch (e) {
+          // The sign-in itself succeeded; the rehash is retried at the next one.
+          log.warn({ err: e, userId }, 'password rehash to argon2id failed');
+        }
+      }),
+    },
+  });
+}
+
+export type Auth = ReturnType<typeof createAuth>;

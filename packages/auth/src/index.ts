@@ -1,0 +1,13 @@
+export { type Auth, type AuthDeps, createAuth, type LogSink } from './auth.ts';
+export { type Identity, identityFromHeaders } from './identity.ts';
+export { firstIssue, signInInput, signUpInput } from './inputs.ts';
+export {
+  ARGON2_PARAMS,
+  createPasswordHasher,
+  HasherBusyError,
+  isLegacyHash,
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+  type PasswordHasher,
+} from './password.ts';
+export { slugify } from './slug.ts';

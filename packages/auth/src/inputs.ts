@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { PASSWORD_MAX, PASSWORD_MIN } from './password.ts';
+
+const email = z.email({ message: 'must be a valid email address' }).max(254);
+const password = z
+  .string()
+  .min(PASSWORD_MIN, { message: `must be at least ${PASSWORD_MIN} characters` })
+  .max(PASSWORD_MAX, { message: `must be at most ${PASSWORD_MAX} characters` });
+
+/** Optional fields Better Auth's own clients send along. */
+const clientExtras = {
+  callbackURL: z.string().max(2048).optional(),
+  rememberMe: z.boolean().optional(),
+};
+
+export const signUpInput = z.strictObject({
+  name: z.string().trim().min(1, { message: 'is required' }).max(200),
+  email,
+  password,
+  organizationName: z.string().trim().min(1, { message: 'is required' }).max(200),
+  image: z.url().max(2048).optional(),
+  ...clientExtras,
+});
+
+export const signInInput = z.strictObject({
+  email,
+  // No length policy here: a wrong-length password is just a wrong password.
+  password: z
+    .string()
+    .min(1, { message: 'is required' })
+    .max(PASSWORD_MAX * 4),
+  ...clientExtras,
+});
+
+/** Inputs validated before Better Auth sees them, by endpoint path. */
+export const authInputs: Record<string, z.ZodType> = {
+  '/sign-up/email': signUpInput,
+  '/sign-in/email': signInInput,
+};
+
+/** First issue of a failed parse, as `{ field, message }` for a 400 answer. */
+export function firstIssue(error: z.ZodError): { field: string; message: string } {
+  const issue = error.issues[0];
+  if (!issue) return { field: '', message: 'Invalid input' };
+  if (issue.code === 'unrecognized_keys') {
+    const field = issue.keys[0] ?? '';
+    return { field, message: `${field}: unknown field` };
+  }
+  const field = issue.path.join('.');
+  const message = issue.message.startsWith('Invalid input')
+    ? `${field}: ${issue.message.toLowerCase()}`
+    : `${field}: ${issue.message}`;
+  return { field, message };
+}

@@ -1,0 +1,2 @@
+export { type Config, ConfigError, loadConfig } from './load.ts';
+export { configSchema } from './schema.ts';

@@ -1,0 +1,33 @@
+import { drizzle } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import { readMigrationStatus, runMigrations } from '../migrator.ts';
+import * as schema from '../schema/index.ts';
+import { withAuthOn, withTenantOn } from '../scoped.ts';
+import type { AnyDrizzle, Database } from '../types.ts';
+
+export type PostgresOptions = { url: string; poolSize?: number };
+
+/** PostgreSQL 15+ (directly or through PgBouncer in transaction mode) via node-postgres. */
+export function openPostgres(options: PostgresOptions): Database {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    // Fail fast instead of hanging a request when the server is gone.
+    connectionTimeoutMillis: 5_000,
+  });
+  // An idle client losing its connection (server restart) must not crash the process;
+  // the pool drops it and the next checkout reconnects.
+  pool.on('error', () => {});
+  const db = drizzle(pool, { schema, casing: 'snake_case' }) as unknown as AnyDrizzle;
+  return {
+    driver: 'postgres',
+    withTenant: (tenantId, fn) => withTenantOn(db, tenantId, fn),
+    withAuth: (fn) => withAuthOn(db, fn),
+    migrate: () => runMigrations(db),
+    migrationStatus: () => readMigrationStatus(db),
+    ping: async () => {
+      await pool.query('select 1');
+    },
+    close: () => pool.end(),
+  };
+}

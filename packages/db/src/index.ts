@@ -1,0 +1,4 @@
+export { openDatabase } from './open.ts';
+export { isUuid } from './roles.ts';
+export * as schema from './schema/index.ts';
+export type { Database, MigrationStatus, Tx } from './types.ts';

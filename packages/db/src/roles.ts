@@ -1,0 +1,9 @@
+/** Database roles created by migration 0001; the runtime switches into them per transaction. */
+export const RUNTIME_ROLE = 'platform_runtime';
+export const AUTH_ROLE = 'platform_auth';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}

@@ -1,0 +1,27 @@
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import type * as schema from './schema/index.ts';
+
+export type Schema = typeof schema;
+
+/** A transaction already switched to a least-privilege role; the only handle code gets. */
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+
+/** A drizzle database over either driver (internal: never exported from the package). */
+export type AnyDrizzle = PgDatabase<PgQueryResultHKT, Schema>;
+
+export type MigrationStatus = { applied: number; expected: number; current: boolean };
+
+export interface Database {
+  readonly driver: 'pglite' | 'postgres';
+  /** Runs fn in a transaction as the runtime role with RLS scoped to tenantId. */
+  withTenant<T>(tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Runs fn in a transaction as the auth role: global identity tables, no tenant data. */
+  withAuth<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Applies pending migrations as the owner, serialised by an advisory lock. */
+  migrate(): Promise<{ applied: number }>;
+  migrationStatus(): Promise<MigrationStatus>;
+  /** Cheap liveness probe of the database connection. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
