@@ -1,8 +1,8 @@
 import type { Config } from '@platform/config';
-import type { Database } from '@platform/db';
+import { type Database, schema } from '@platform/db';
 import { betterAuth } from 'better-auth';
 import { APIError, createAuthMiddleware } from 'better-auth/api';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { createAuthStore } from './adapter.ts';
 import { authInputs, firstIssue } from './inputs.ts';
 import {
@@ -60,6 +60,17 @@ export function createAuth({ db, config, hasher, log }: AuthDeps) {
     );
     const tenantId = rows[0]?.tenant_id;
     return typeof tenantId === 'string' ? tenantId : null;
+  };
+
+  const emailTaken = async (email: string): Promise<boolean> => {
+    const rows = await store.run((tx) =>
+      tx
+        .select({ id: schema.users.id })
+        .from(schema.users)
+        .where(eq(schema.users.email, email.toLowerCase()))
+        .limit(1),
+    );
+    return rows.length > 0;
   };
 
   const hashOrBusy = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -136,23 +147,21 @@ export function createAuth({ db, config, hasher, log }: AuthDeps) {
           const { field, message } = firstIssue(parsed.error);
           throw new APIError('BAD_REQUEST', { code: 'VALIDATION_ERROR', message, field });
         }
-      }),
-      // Legacy bcrypt hashes verify once, then are replaced by Argon2id.
-      after: createAuthMiddleware(async (ctx) => {
-        const returned = ctx.context.returned;
+        // Better Auth answers a taken email with 422; our contract says 409. (Two sign-ups
+        // racing for one email still end with exactly one user; the loser gets Better Auth's 422.)
         if (
           ctx.path === '/sign-up/email' &&
-          returned instanceof APIError &&
-          (returned.body as { code?: string } | undefined)?.code ===
-            'USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL'
+          (await emailTaken((parsed.data as { email: string }).email))
         ) {
-          // Better Auth answers 422; a taken email is a conflict (409) in our HTTP contract.
           throw new APIError('CONFLICT', {
             code: 'EMAIL_TAKEN',
             message: 'email: already registered',
             field: 'email',
           });
         }
+      }),
+      // Legacy bcrypt hashes verify once, then are replaced by Argon2id.
+      after: createAuthMiddleware(async (ctx) => {
         if (ctx.path !== '/sign-in/email') return;
         const userId = ctx.context.newSession?.user.id;
         const password = (ctx.body as { password?: unknown } | undefined)?.password;

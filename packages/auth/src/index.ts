@@ -2,6 +2,12 @@ export { type Auth, type AuthDeps, createAuth, type LogSink } from './auth.ts';
 export { type Identity, identityFromHeaders } from './identity.ts';
 export { firstIssue, signInInput, signUpInput } from './inputs.ts';
 export {
+  type CreatedOrganization,
+  createOrganization,
+  type NewOrganization,
+  OrganizationInputError,
+} from './organizations.ts';
+export {
   ARGON2_PARAMS,
   createPasswordHasher,
   HasherBusyError,

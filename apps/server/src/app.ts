@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import { type AppRouter, appRouter, createContext } from '@platform/api';
+import { identityFromHeaders } from '@platform/auth';
+import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { registerAuthRoutes, toFetchHeaders } from './auth-bridge.ts';
+import { registerErrorHandler } from './errors.ts';
+import { registerHealthRoutes } from './health.ts';
+import { registerHomePage } from './home.ts';
+import type { Platform } from './platform.ts';
+
+export const BODY_LIMIT = 1024 * 1024;
+
+/** The one HTTP server: tRPC at /trpc, auth at /api/auth, health probes, the home page. */
+export async function buildApp(platform: Platform): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: platform.log as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT,
+    genReqId: () => randomUUID(),
+    // Keep-alive connections are closed when shutting down, so SIGTERM is not held open by idle clients.
+    forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: 5000 },
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerErrorHandler(app);
+  registerHealthRoutes(app, platform);
+  registerAuthRoutes(app, platform.auth, platform.config.PUBLIC_URL);
+  registerHomePage(app);
+
+  await app.register(fastifyTRPCPlugin, {
+    prefix: '/trpc',
+    trpcOptions: {
+      router: appRouter,
+      createContext: ({ req }) =>
+        createContext({
+          db: platform.db,
+          requestId: req.id,
+          log: req.log,
+          resolveIdentity: () => identityFromHeaders(platform.auth, toFetchHeaders(req)),
+        }),
+      onError: ({ error, path, req }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR')
+          req.log.error({ err: error.cause ?? error, path }, 'procedure failed');
+      },
+    } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+  });
+  return app;
+}

@@ -1,0 +1,11 @@
+import type { Command } from './command.ts';
+import { createTenant } from './create-tenant.ts';
+import { listTenants } from './list-tenants.ts';
+import { migrate } from './migrate.ts';
+
+/** Every operator command; later features add theirs here. */
+export const commands: Record<string, Command> = {
+  migrate,
+  'create-tenant': createTenant,
+  'list-tenants': listTenants,
+};

@@ -1,0 +1,52 @@
+/** `npm start`: one process serving the platform on PORT (default 3000). */
+import { ConfigError, loadConfig } from '@platform/config';
+import { buildApp } from './app.ts';
+import { createLogger } from './logger.ts';
+import { openPlatform } from './platform.ts';
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (e) {
+  if (e instanceof ConfigError) {
+    console.error(e.message);
+    process.exit(1);
+  }
+  throw e;
+}
+
+const log = createLogger(config);
+const platform = await openPlatform(config, log);
+const app = await buildApp(platform);
+await app.listen({ port: config.PORT, host: config.HOST });
+log.info(
+  {
+    url: config.PUBLIC_URL,
+    database: platform.db.driver,
+    dataDir: config.embedded ? config.dataDir : undefined,
+  },
+  'platform ready',
+);
+
+// SIGTERM: stop accepting, let in-flight requests finish, then close the database.
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      log.error('shutdown timed out; exiting');
+      process.exit(1);
+    }, 25_000);
+    force.unref();
+    try {
+      await app.close();
+      await platform.close();
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+  });
+}

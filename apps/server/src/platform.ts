@@ -1,0 +1,54 @@
+import { type Auth, createAuth, createPasswordHasher, type PasswordHasher } from '@platform/auth';
+import type { Config } from '@platform/config';
+import { type Database, openDatabase } from '@platform/db';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+/** Everything a server process (or the CLI) holds open, wired from configuration alone. */
+export type Platform = {
+  config: Config;
+  db: Database;
+  auth: Auth;
+  hasher: PasswordHasher;
+  redis: Redis | null;
+  log: Logger;
+  close(): Promise<void>;
+};
+
+export async function openPlatform(
+  config: Config,
+  log: Logger,
+  opts: { db?: Database } = {},
+): Promise<Platform> {
+  const db = opts.db ?? (await openDatabase(config));
+  // Embedded mode has no operator to run migrations, so it migrates on start; production
+  // migrates with `npm run db:migrate` and /ready stays 503 until it has.
+  if (config.embedded) {
+    const { applied } = await db.migrate();
+    if (applied) log.info({ applied }, 'applied database migrations');
+  } else {
+    const status = await db.migrationStatus();
+    if (!status.current) log.warn(status, 'database migrations pending: run npm run db:migrate');
+  }
+  const hasher = createPasswordHasher({
+    concurrency: config.PASSWORD_HASH_CONCURRENCY,
+    queue: config.PASSWORD_HASH_QUEUE,
+  });
+  const auth = createAuth({ db, config, hasher, log: log.child({ module: 'auth' }) });
+  const redis = config.REDIS_URL
+    ? new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })
+    : null;
+  redis?.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  return {
+    config,
+    db,
+    auth,
+    hasher,
+    redis,
+    log,
+    close: async () => {
+      redis?.disconnect();
+      await db.close();
+    },
+  };
+}

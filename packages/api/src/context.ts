@@ -1,0 +1,36 @@
+import type { Identity } from '@platform/auth';
+import type { Database } from '@platform/db';
+
+/** Minimal logger surface (pino-compatible) so the API does not depend on the server. */
+export type Log = {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+};
+
+export type Context = {
+  db: Database;
+  requestId: string;
+  log: Log;
+  /** Resolves the caller from the request's session; memoised per request. */
+  identity: () => Promise<Identity | null>;
+};
+
+/** Builds a request context; `resolveIdentity` is called at most once, and only when needed. */
+export function createContext(opts: {
+  db: Database;
+  requestId: string;
+  log: Log;
+  resolveIdentity: () => Promise<Identity | null>;
+}): Context {
+  let pending: Promise<Identity | null> | undefined;
+  return {
+    db: opts.db,
+    requestId: opts.requestId,
+    log: opts.log,
+    identity: () => {
+      pending ??= opts.resolveIdentity();
+      return pending;
+    },
+  };
+}

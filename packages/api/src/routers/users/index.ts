@@ -1,0 +1,6 @@
+import { router } from '../../trpc.ts';
+import { list } from './list.ts';
+import { me } from './me.ts';
+import { updateRole } from './update-role.ts';
+
+export const usersRouter = router({ me, list, updateRole });

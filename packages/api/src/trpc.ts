@@ -1,0 +1,51 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import { ZodError } from 'zod';
+import type { Context } from './context.ts';
+import { DomainError } from './errors.ts';
+
+/** Where in the input a validation error points, e.g. `role` or `items.0.name`. */
+function fieldOf(error: ZodError): { field: string; message: string } {
+  const issue = error.issues[0];
+  if (!issue) return { field: '', message: 'Invalid input' };
+  const field =
+    issue.code === 'unrecognized_keys' ? (issue.keys[0] ?? '') : issue.path.map(String).join('.');
+  const message = issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message;
+  return { field, message: field ? `${field}: ${message}` : message };
+}
+
+const t = initTRPC.context<Context>().create({
+  // One formatter for every error: domain errors keep their code and field, validation
+  // errors name the field, anything unexpected is a bare 500 whose cause is only logged.
+  errorFormatter({ shape, error }) {
+    let field: string | undefined;
+    let message = shape.message;
+    if (error.cause instanceof ZodError) ({ field, message } = fieldOf(error.cause));
+    else if (error.cause instanceof DomainError) field = error.cause.field;
+    if (error.code === 'INTERNAL_SERVER_ERROR') message = 'Internal server error';
+    return {
+      message,
+      code: shape.code,
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        ...(field ? { field } : {}),
+      },
+    };
+  },
+});
+
+/** Maps domain errors thrown anywhere below to their tRPC code. */
+const domainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof DomainError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: cause.code, message: cause.message, cause });
+  }
+  return result;
+});
+
+export const router = t.router;
+export const middleware = t.middleware;
+export const createCallerFactory = t.createCallerFactory;
+export const baseProcedure = t.procedure.use(domainErrors);

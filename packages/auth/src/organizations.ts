@@ -1,0 +1,102 @@
+import { type Database, schema } from '@platform/db';
+import { APIError } from 'better-auth/api';
+import { eq, sql } from 'drizzle-orm';
+import type { Auth } from './auth.ts';
+import { firstIssue, signUpInput } from './inputs.ts';
+import { slugify } from './slug.ts';
+
+export type NewOrganization = {
+  name: string;
+  ownerEmail: string;
+  ownerName?: string | undefined;
+  /** Required when the owner has no account yet. */
+  password?: string | undefined;
+};
+
+export type CreatedOrganization = {
+  tenantId: string;
+  slug: string;
+  ownerId: string;
+  ownerCreated: boolean;
+};
+
+export class OrganizationInputError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'OrganizationInputError';
+  }
+}
+
+type Row = Record<string, unknown>;
+const rowsOf = (result: unknown): Row[] => (result as { rows: Row[] }).rows;
+
+/**
+ * Creates an organisation for an operator: a new owner signs up through Better Auth (same
+ * validation and hashing as the web), an existing person just becomes the owner of the
+ * new tenant.
+ */
+export async function createOrganization(
+  auth: Auth,
+  db: Database,
+  input: NewOrganization,
+): Promise<CreatedOrganization> {
+  const email = input.ownerEmail.trim().toLowerCase();
+  const name = input.name.trim();
+  const existing = await db.withAuth((tx) =>
+    tx.select({ id: schema.users.id }).from(schema.users).where(eq(schema.users.email, email)),
+  );
+  const owner = existing[0];
+  if (owner) {
+    if (!name) throw new OrganizationInputError('name', 'name: is required');
+    const rows = rowsOf(
+      await db.withAuth((tx) =>
+        tx.execute(
+          sql`select tenant_id, slug from platform_create_tenant(${name}, ${slugify(name)}, ${owner.id})`,
+        ),
+      ),
+    );
+    return {
+      tenantId: String(rows[0]?.tenant_id),
+      slug: String(rows[0]?.slug),
+      ownerId: owner.id,
+      ownerCreated: false,
+    };
+  }
+
+  const body = {
+    name: input.ownerName?.trim() || email.split('@')[0] || email,
+    email,
+    password: input.password ?? '',
+    organizationName: name,
+  };
+  const parsed = signUpInput.safeParse(body);
+  if (!parsed.success) {
+    const { field, message } = firstIssue(parsed.error);
+    throw new OrganizationInputError(field, message);
+  }
+  try {
+    const { user } = await auth.api.signUpEmail({ body: parsed.data });
+    const rows = rowsOf(
+      await db.withAuth((tx) =>
+        tx.execute(
+          sql`select tenant_id, tenant_slug from platform_user_memberships(${user.id}) limit 1`,
+        ),
+      ),
+    );
+    return {
+      tenantId: String(rows[0]?.tenant_id),
+      slug: String(rows[0]?.tenant_slug),
+      ownerId: user.id,
+      ownerCreated: true,
+    };
+  } catch (e) {
+    if (e instanceof APIError) {
+      const b = e.body as { field?: string; message?: string } | undefined;
+      throw new OrganizationInputError(b?.field ?? '', b?.message ?? e.message);
+    }
+    throw e;
+  }
+}
