@@ -96,6 +96,13 @@ export function createAuth({ db, config, hasher, log }: AuthDeps) {
       log: (level, message, ...args) =>
         level === 'error' ? log.error({ args }, message) : log.warn({ args }, message),
     },
+    // Client mistakes (4xx) are answers, not errors; only server faults are logged.
+    onAPIError: {
+      onError: (error) => {
+        const status = error instanceof APIError ? error.statusCode : 500;
+        if (status >= 500) log.error({ err: error }, 'auth endpoint failed');
+      },
+    },
     user: { modelName: 'users' },
     account: { modelName: 'accounts' },
     verification: { modelName: 'verificationTokens' },

@@ -21,7 +21,11 @@ async function scoped<T>(
   });
 }
 
-export function withTenantOn<T>(db: AnyDrizzle, tenantId: string, fn: (tx: Tx) => Promise<T>) {
+export async function withTenantOn<T>(
+  db: AnyDrizzle,
+  tenantId: string,
+  fn: (tx: Tx) => Promise<T>,
+): Promise<T> {
   // A malformed id would otherwise surface as a cast error deep inside a policy.
   if (!isUuid(tenantId)) throw new TypeError('withTenant: tenantId must be a UUID');
   return scoped(db, RUNTIME_ROLE, tenantId, fn);

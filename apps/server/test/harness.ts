@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Config, loadConfig } from '@platform/config';
+import { type Driver, openTestDatabase, type TestDatabase } from '@platform/db/testing';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../src/app.ts';
+import { createLogger } from '../src/logger.ts';
+import { openPlatform, type Platform } from '../src/platform.ts';
+
+export const PUBLIC_URL = 'http://localhost:3000';
+
+export type Account = {
+  cookie: string;
+  userId: string;
+  tenantId: string;
+  email: string;
+  password: string;
+};
+
+export type Reply = { status: number; body: Record<string, unknown>; raw: LightMyRequestResponse };
+
+export type Harness = {
+  app: FastifyInstance;
+  platform: Platform;
+  t: TestDatabase;
+  config: Config;
+  signUp(
+    org: string,
+    opts?: { email?: string; name?: string; password?: string },
+  ): Promise<Account>;
+  post(url: string, body: unknown, cookie?: string): Promise<Reply>;
+  query(path: string, cookie?: string, input?: unknown): Promise<Reply>;
+  mutate(path: string, cookie: string | undefined, input: unknown): Promise<Reply>;
+  close(): Promise<void>;
+};
+
+let counter = 0;
+export const uniqueEmail = (label = 'user') =>
+  `${label}-${process.pid}-${++counter}-${randomBytes(3).toString('hex')}@example.com`;
+
+export const cookieOf = (reply: LightMyRequestResponse): string | undefined => {
+  const raw = reply.headers['set-cookie'];
+  const all = Array.isArray(raw) ? raw : raw ? [raw] : [];
+  return all.find((c) => c.includes('session_token='))?.split(';')[0];
+};
+
+const toReply = (raw: LightMyRequestResponse): Reply => {
+  let body: Record<string, unknown> = {};
+  try {
+    body = raw.body ? (JSON.parse(raw.body) as Record<string, unknown>) : {};
+  } catch {
+    body = { text: raw.body };
+  }
+  return { status: raw.statusCode, body, raw };
+};
+
+/** The server in-process on a fresh database, driven through HTTP with fastify.inject. */
+export async function startHarness(
+  driver: Driver,
+  env: Record<string, string> = {},
+): Promise<Harness> {
+  const t = await openTestDatabase(driver);
+  const dataDir = mkdtempSync(join(tmpdir(), 'platform-test-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: dataDir,
+    AUTH_SECRET: randomBytes(32).toString('base64url'),
+    PUBLIC_URL,
+    ...(t.url ? { DATABASE_URL: t.url } : {}),
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    ...env,
+  });
+  const platform = await openPlatform(config, createLogger(config), { db: t.db });
+  const app = await buildApp(platform);
+  await app.ready();
+
+  const headers = (cookie?: string) => ({
+    origin: PUBLIC_URL,
+    'content-type': 'application/json',
+    ...(cookie ? { cookie } : {}),
+  });
+  const post = async (url: string, body: unknown, cookie?: string) =>
+    toReply(
+      await app.inject({
+        method: 'POST',
+        url,
+        headers: headers(cookie),
+        payload: JSON.stringify(body ?? {}),
+      }),
+    );
+  const query = async (path: string, cookie?: string, input?: unknown) =>
+    toReply(
+      await app.inject({
+        method: 'GET',
+        url: `/trpc/${path}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`,
+        headers: cookie ? { cookie } : {},
+      }),
+    );
+  const mutate = async (path: string, cookie: string | undefined, input: unknown) =>
+    post(`/trpc/${path}`, input, cookie);
+
+  const signUp: Harness['signUp'] = async (org, opts = {}) => {
+    const email = opts.email ?? uniqueEmail();
+    const password = opts.password ?? 'correct horse battery staple';
+    const reply = await post('/api/auth/sign-up/email', {
+      name: opts.name ?? 'Test Person',
+      email,
+      password,
+      organizationName: org,
+    });
+    const cookie = cookieOf(reply.raw);
+    if (reply.status !== 200 || !cookie)
+      throw new Error(`sign-up failed: ${reply.status} ${reply.raw.body}`);
+    const me = await query('users.me', cookie);
+    const data = (me.body.result as { data: { id: string; tenantId: string } }).data;
+    return { cookie, userId: data.id, tenantId: data.tenantId, email, password };
+  };
+
+  return {
+    app,
+    platform,
+    t,
+    config,
+    signUp,
+    post,
+    query,
+    mutate,
+    close: async () => {
+      await app.close();
+      platform.redis?.disconnect();
+      await t.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** tRPC success payload. */
+export const data = <T = Record<string, unknown>>(r: Reply): T =>
+  (r.body.result as { data: T }).data;
+/** tRPC error payload: `{ message, data: { code, httpStatus, field } }`. */
+export const trpcError = (r: Reply) =>
+  r.body.error as { message: string; data: { code: string; httpStatus: number; field?: string } };

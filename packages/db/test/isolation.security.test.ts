@@ -1,0 +1,178 @@
+import { openTestDatabase, type TestDatabase, testDrivers } from '@platform/db/testing';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+type Row = Record<string, unknown>;
+const rows = (r: unknown) => (r as { rows: Row[] }).rows;
+
+/** Drizzle wraps driver errors ("Failed query: ..."); the database's own words are the cause. */
+async function expectDbError(work: Promise<unknown>, pattern: RegExp) {
+  const error = await work.then(
+    () => undefined,
+    (e: unknown) => e as Error & { cause?: Error },
+  );
+  expect(error, 'expected the database to refuse').toBeDefined();
+  expect(error?.cause?.message ?? error?.message).toMatch(pattern);
+}
+
+describe.each(testDrivers())('raw SQL inside withTenant (%s)', (driver) => {
+  let t: TestDatabase;
+  let a: string;
+  let b: string;
+  let widgetB: string;
+
+  beforeAll(async () => {
+    t = await openTestDatabase(driver);
+    const made = await t.ownerQuery<{ id: string }>(
+      `insert into tenants (name, slug) values ('A', 'a'), ('B', 'b') returning id`,
+    );
+    [a, b] = made.map((m) => m.id) as [string, string];
+    const [w] = await t.ownerQuery<{ id: string }>(
+      `insert into widgets (tenant_id, name, public_key) values ($1, 'B widget', 'pk_b') returning id`,
+      [b],
+    );
+    widgetB = (w as { id: string }).id;
+    await t.ownerQuery(
+      `insert into widgets (tenant_id, name, public_key) values ($1, 'A widget', 'pk_a')`,
+      [a],
+    );
+  });
+  afterAll(() => t?.close());
+
+  const widgetsOfB = () =>
+    t.ownerQuery(`select id, name, public_key from widgets where tenant_id = $1 order by id`, [b]);
+
+  it('runs as the runtime role with the tenant pinned to the transaction', async () => {
+    const [r] = rows(
+      await t.db.withTenant(a, (tx) =>
+        tx.execute(
+          sql`select current_user as who, current_setting('app.current_tenant_id') as tenant`,
+        ),
+      ),
+    );
+    expect(r).toEqual({ who: 'platform_runtime', tenant: a });
+    // Nothing leaks to the next transaction on the same connection.
+    const [after] = rows(
+      await t.db.withAuth((tx) =>
+        tx.execute(
+          sql`select current_user as who, current_setting('app.current_tenant_id', true) as tenant`,
+        ),
+      ),
+    );
+    expect(after).toEqual({ who: 'platform_auth', tenant: '' });
+  });
+
+  it('cannot SELECT the other tenant rows, even without a WHERE clause', async () => {
+    const seen = rows(
+      await t.db.withTenant(a, (tx) => tx.execute(sql`select name, tenant_id from widgets`)),
+    );
+    expect(seen).toEqual([{ name: 'A widget', tenant_id: a }]);
+    const byId = rows(
+      await t.db.withTenant(a, (tx) =>
+        tx.execute(sql`select * from widgets where id = ${widgetB}`),
+      ),
+    );
+    expect(byId).toEqual([]);
+    const tenants = rows(await t.db.withTenant(a, (tx) => tx.execute(sql`select id from tenants`)));
+    expect(tenants).toEqual([{ id: a }]);
+  });
+
+  it('cannot INSERT rows into the other tenant', async () => {
+    const before = await widgetsOfB();
+    await expectDbError(
+      t.db.withTenant(a, (tx) =>
+        tx.execute(
+          sql`insert into widgets (tenant_id, name, public_key) values (${b}, 'evil', 'pk_evil')`,
+        ),
+      ),
+      /row-level security/,
+    );
+    expect(await widgetsOfB()).toEqual(before);
+  });
+
+  it('cannot UPDATE the other tenant rows, nor move its own rows there', async () => {
+    const before = await widgetsOfB();
+    const updated = await t.db.withTenant(a, (tx) =>
+      tx.execute(sql`update widgets set name = 'hijacked' where id = ${widgetB} returning id`),
+    );
+    expect(rows(updated)).toEqual([]);
+    await expectDbError(
+      t.db.withTenant(a, (tx) =>
+        tx.execute(sql`update widgets set tenant_id = ${b} where tenant_id = ${a}`),
+      ),
+      /row-level security/,
+    );
+    expect(await widgetsOfB()).toEqual(before);
+  });
+
+  it('cannot DELETE the other tenant rows', async () => {
+    const before = await widgetsOfB();
+    const deleted = await t.db.withTenant(a, (tx) =>
+      tx.execute(sql`delete from widgets returning id`),
+    );
+    expect(rows(deleted)).toHaveLength(1); // only A's own widget
+    expect(await widgetsOfB()).toEqual(before);
+    await t.ownerQuery(
+      `insert into widgets (tenant_id, name, public_key) values ($1, 'A widget', 'pk_a2')`,
+      [a],
+    );
+  });
+
+  it('cannot escape the role or read credentials', async () => {
+    await expectDbError(
+      t.db.withTenant(a, (tx) => tx.execute(sql`select * from accounts`)),
+      /permission denied/,
+    );
+    await expect(
+      t.db.withTenant(a, (tx) => tx.execute(sql`reset role`)).then(() => 'reset'),
+    ).resolves.toBe('reset');
+    // RESET ROLE inside the transaction returns to the session user, but the transaction
+    // ends with it: the next one is scoped again.
+    const [r] = rows(await t.db.withTenant(a, (tx) => tx.execute(sql`select current_user as who`)));
+    expect(r).toEqual({ who: 'platform_runtime' });
+  });
+
+  it('keeps audit logs append-only for the runtime role', async () => {
+    await t.db.withTenant(a, (tx) =>
+      tx.execute(
+        sql`insert into audit_logs (tenant_id, actor_type, action) values (${a}, 'system', 'test')`,
+      ),
+    );
+    await expectDbError(
+      t.db.withTenant(a, (tx) => tx.execute(sql`update audit_logs set action = 'rewritten'`)),
+      /permission denied/,
+    );
+    await expectDbError(
+      t.db.withTenant(a, (tx) => tx.execute(sql`delete from audit_logs`)),
+      /permission denied/,
+    );
+  });
+
+  it('gives the auth role identity tables but no tenant data', async () => {
+    await expectDbError(
+      t.db.withAuth((tx) => tx.execute(sql`select * from widgets`)),
+      /permission denied/,
+    );
+    const users = rows(
+      await t.db.withAuth((tx) => tx.execute(sql`select count(*)::int as n from users`)),
+    );
+    expect(users).toEqual([{ n: 0 }]);
+  });
+
+  it('rolls the transaction back when the callback throws', async () => {
+    await expect(
+      t.db.withTenant(a, async (tx) => {
+        await tx.execute(
+          sql`insert into widgets (tenant_id, name, public_key) values (${a}, 'tmp', 'pk_tmp')`,
+        );
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    const left = await t.ownerQuery(`select 1 from widgets where public_key = 'pk_tmp'`);
+    expect(left).toEqual([]);
+  });
+
+  it('refuses a tenant id that is not a UUID', async () => {
+    await expect(t.db.withTenant("' or 1=1 --", async () => 1)).rejects.toThrow(/must be a UUID/);
+  });
+});
