@@ -21,8 +21,15 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 5000 },
   });
+  // While shutting down, responses to in-flight requests close their keep-alive connection,
+  // so the server drains instead of waiting out idle sockets.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (closing) reply.header('connection', 'close');
   });
   registerErrorHandler(app);
   registerHealthRoutes(app, platform);

@@ -11,6 +11,20 @@ export function toFetchHeaders(request: FastifyRequest): Headers {
   return headers;
 }
 
+/**
+ * Browsers mark every request with Sec-Fetch-Site and send Origin (or Referer) on POST, so a
+ * request with none of them is not from a browser and cannot be a CSRF. Better Auth demands
+ * an Origin whenever it sees any Sec-Fetch-* header, which Node's fetch sends alone; such
+ * scripted clients are treated like curl, as same-origin calls. Browser requests keep the
+ * full origin check.
+ */
+function asServerCallIfNotBrowser(headers: Headers, publicUrl: string) {
+  if (headers.has('origin') || headers.has('referer') || headers.has('sec-fetch-site')) return;
+  headers.delete('sec-fetch-mode');
+  headers.delete('sec-fetch-dest');
+  if (headers.has('cookie')) headers.set('origin', new URL(publicUrl).origin);
+}
+
 /** Mounts Better Auth's fetch handler at /api/auth/* on Fastify. */
 export function registerAuthRoutes(app: FastifyInstance, auth: Auth, publicUrl: string) {
   app.route({
@@ -19,10 +33,12 @@ export function registerAuthRoutes(app: FastifyInstance, auth: Auth, publicUrl: 
     handler: async (request, reply) => {
       const url = new URL(request.url, publicUrl);
       const hasBody = request.method === 'POST' && request.body !== undefined;
+      const headers = toFetchHeaders(request);
+      asServerCallIfNotBrowser(headers, publicUrl);
       const response = await auth.handler(
         new Request(url, {
           method: request.method,
-          headers: toFetchHeaders(request),
+          headers,
           ...(hasBody ? { body: JSON.stringify(request.body) } : {}),
         }),
       );

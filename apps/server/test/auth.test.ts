@@ -186,4 +186,54 @@ describe.each(testDrivers())('auth flows (%s)', (driver) => {
     expect(dup.body).toMatchObject({ field: 'email' });
     expect(await counts()).toEqual(before);
   });
+
+  it('refuses cross-site browser requests carrying the session cookie', async () => {
+    const acct = await h.signUp('Csrf Target Ltd');
+    const evil = await h.app.inject({
+      method: 'POST',
+      url: '/api/auth/sign-out',
+      headers: {
+        cookie: acct.cookie,
+        origin: 'https://evil.example',
+        'content-type': 'application/json',
+      },
+      payload: '{}',
+    });
+    expect(evil.statusCode).toBe(403);
+    const noOrigin = await h.app.inject({
+      method: 'POST',
+      url: '/api/auth/sign-out',
+      headers: {
+        cookie: acct.cookie,
+        'sec-fetch-site': 'cross-site',
+        'sec-fetch-mode': 'cors',
+        'content-type': 'application/json',
+      },
+      payload: '{}',
+    });
+    expect(noOrigin.statusCode).toBe(403);
+    const login = await h.app.inject({
+      method: 'POST',
+      url: '/api/auth/sign-in/email',
+      headers: {
+        'sec-fetch-site': 'cross-site',
+        'sec-fetch-mode': 'navigate',
+        'content-type': 'application/json',
+      },
+      payload: JSON.stringify({ email: acct.email, password: acct.password }),
+    });
+    expect(login.statusCode).toBe(403);
+    expect((await h.query('users.me', acct.cookie)).status).toBe(200);
+  });
+
+  it('accepts scripted clients that send no browser headers (curl, Node fetch)', async () => {
+    const acct = await h.signUp('Script Client Co');
+    const r = await h.app.inject({
+      method: 'POST',
+      url: '/api/auth/sign-in/email',
+      headers: { 'sec-fetch-mode': 'cors', 'content-type': 'application/json' },
+      payload: JSON.stringify({ email: acct.email, password: acct.password }),
+    });
+    expect(r.statusCode).toBe(200);
+  });
 });

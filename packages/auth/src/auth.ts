@@ -30,6 +30,17 @@ export type AuthDeps = {
 type Row = Record<string, unknown>;
 const rowsOf = (result: unknown): Row[] => (result as { rows: Row[] }).rows;
 
+/** PUBLIC_URL, plus its localhost/127.0.0.1 twin outside production (both open the same dev server). */
+function trustedOrigins(config: Pick<Config, 'PUBLIC_URL' | 'NODE_ENV'>): string[] {
+  const origin = new URL(config.PUBLIC_URL);
+  const list = [origin.origin];
+  if (config.NODE_ENV !== 'production' && ['localhost', '127.0.0.1'].includes(origin.hostname)) {
+    for (const host of ['localhost', '127.0.0.1'])
+      list.push(`${origin.protocol}//${host}${origin.port ? `:${origin.port}` : ''}`);
+  }
+  return [...new Set(list)];
+}
+
 /** Sessions last 30 days and slide forward once a day of use. */
 const SESSION_SECONDS = 30 * 24 * 60 * 60;
 
@@ -88,7 +99,7 @@ export function createAuth({ db, config, hasher, log }: AuthDeps) {
     baseURL: config.PUBLIC_URL,
     basePath: '/api/auth',
     secret: config.AUTH_SECRET,
-    trustedOrigins: [config.PUBLIC_URL],
+    trustedOrigins: trustedOrigins(config),
     database: store.adapter,
     telemetry: { enabled: false },
     logger: {
@@ -127,6 +138,9 @@ export function createAuth({ db, config, hasher, log }: AuthDeps) {
     advanced: {
       database: { generateId: 'uuid' },
       useSecureCookies: config.NODE_ENV === 'production',
+      // Better Auth skips the origin (CSRF) check under NODE_ENV=test; keep it on everywhere
+      // so the tests exercise what production runs.
+      disableOriginCheck: false,
       defaultCookieAttributes: { httpOnly: true, sameSite: 'lax' },
     },
     databaseHooks: {

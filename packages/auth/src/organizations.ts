@@ -9,8 +9,8 @@ export type NewOrganization = {
   name: string;
   ownerEmail: string;
   ownerName?: string | undefined;
-  /** Required when the owner has no account yet. */
-  password?: string | undefined;
+  /** Asked for only when the owner has no account yet (e.g. read from a prompt). */
+  password: () => Promise<string>;
 };
 
 export type CreatedOrganization = {
@@ -69,7 +69,7 @@ export async function createOrganization(
   const body = {
     name: input.ownerName?.trim() || email.split('@')[0] || email,
     email,
-    password: input.password ?? '',
+    password: await input.password(),
     organizationName: name,
   };
   const parsed = signUpInput.safeParse(body);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { configSchema, type RawConfig } from './schema.ts';
+import { configSchema, productionProblems, type RawConfig } from './schema.ts';
 
 export type Config = Omit<RawConfig, 'AUTH_SECRET' | 'PUBLIC_URL'> & {
   AUTH_SECRET: string;
@@ -40,11 +40,11 @@ function embeddedSecret(dataDir: string): string {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = configSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
-    );
-  }
+  const problems = [
+    ...(parsed.error?.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`) ?? []),
+    ...productionProblems(env),
+  ];
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
   const c = parsed.data;
   const dataDir = resolve(c.DATA_DIR);
   return {

@@ -2,56 +2,47 @@ import { z } from 'zod';
 
 const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
 
+/** A connection URL of one of the given schemes, e.g. postgres:// or postgresql://. */
 const url = (protocols: string[]) =>
   z.preprocess(
     emptyAsUndefined,
     z
-      .url({ message: 'must be a URL' })
-      .refine((u) => protocols.some((p) => u.startsWith(`${p}:`)), {
-        message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+      .string()
+      .regex(new RegExp(`^(${protocols.join('|')})://[^\\s]+$`), {
+        message: `must be a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`,
       })
       .optional(),
   );
 
 /** Every setting the platform reads, in one place (the only module that reads process.env). */
-export const configSchema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    HOST: z.string().min(1).default('0.0.0.0'),
-    DATA_DIR: z.string().min(1).default('./data'),
-    DATABASE_URL: url(['postgres', 'postgresql']),
-    /** Connections in the node-postgres pool (per process). */
-    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
-    REDIS_URL: url(['redis', 'rediss']),
-    PUBLIC_URL: z.preprocess(emptyAsUndefined, z.url({ message: 'must be a URL' }).optional()),
-    AUTH_SECRET: z.preprocess(
-      emptyAsUndefined,
-      z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
-    ),
-    LOG_LEVEL: z
-      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-      .default('info'),
-    /** Argon2id hashes allowed to run at once; each takes 64 MiB. */
-    PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
-    /** Hash requests allowed to wait; beyond this sign-ins answer 503 instead of queueing memory. */
-    PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).max(10000).default(64),
-  })
-  .superRefine((c, ctx) => {
-    if (c.NODE_ENV === 'production') {
-      if (!c.AUTH_SECRET)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['AUTH_SECRET'],
-          message: 'is required in production',
-        });
-      if (!c.PUBLIC_URL)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['PUBLIC_URL'],
-          message: 'is required in production',
-        });
-    }
-  });
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: url(['postgres', 'postgresql']),
+  /** Connections in the node-postgres pool (per process). */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
+  REDIS_URL: url(['redis', 'rediss']),
+  PUBLIC_URL: z.preprocess(emptyAsUndefined, z.url({ message: 'must be a URL' }).optional()),
+  AUTH_SECRET: z.preprocess(
+    emptyAsUndefined,
+    z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+  ),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Argon2id hashes allowed to run at once; each takes 64 MiB. */
+  PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Hash requests allowed to wait; beyond this sign-ins answer 503 instead of queueing memory. */
+  PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).max(10000).default(64),
+});
+
+/** Settings production cannot run without; checked alongside the schema so all errors show at once. */
+export function productionProblems(env: Record<string, string | undefined>): string[] {
+  if (env.NODE_ENV !== 'production') return [];
+  const problems: string[] = [];
+  if (!env.AUTH_SECRET) problems.push('AUTH_SECRET: is required in production');
+  if (!env.PUBLIC_URL) problems.push('PUBLIC_URL: is required in production');
+  return problems;
+}
 
 export type RawConfig = z.infer<typeof configSchema>;

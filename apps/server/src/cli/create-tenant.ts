@@ -36,7 +36,9 @@ export const createTenant: Command = {
     const ownerEmail = values['owner-email'];
 
     return withPlatform(config, async ({ auth, db }) => {
-      const password = values.password ?? (await readSecretFromStdin('Owner password: '));
+      const given = values.password;
+      const password = () =>
+        given !== undefined ? Promise.resolve(given) : readSecretFromStdin('Owner password: ');
       try {
         const org = await createOrganization(auth, db, {
           name,

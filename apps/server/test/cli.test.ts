@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '@platform/config';
+import { openTestDatabase, type TestDatabase, testDrivers } from '@platform/db/testing';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { commands } from '../src/cli/commands.ts';
+
+async function run(name: string, args: string[], config: ReturnType<typeof loadConfig>) {
+  const out: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
+  const err = vi.spyOn(console, 'error').mockImplementation((...a) => void out.push(a.join(' ')));
+  const table = vi
+    .spyOn(console, 'table')
+    .mockImplementation((rows) => void out.push(JSON.stringify(rows)));
+  try {
+    const command = commands[name];
+    if (!command) throw new Error(`no command ${name}`);
+    const code = await command.run(args, config);
+    return { code, out: out.join('\n') };
+  } finally {
+    log.mockRestore();
+    err.mockRestore();
+    table.mockRestore();
+  }
+}
+
+describe.each(testDrivers())('operator CLI (%s)', (driver) => {
+  let t: TestDatabase | undefined;
+  let dataDir: string;
+  let config: ReturnType<typeof loadConfig>;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'platform-cli-'));
+    if (driver === 'postgres') t = await openTestDatabase('postgres');
+    config = loadConfig({
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'silent',
+      ...(t?.url ? { DATABASE_URL: t.url } : {}),
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('migrates, and a second run is a no-op', async () => {
+    const first = await run('migrate', [], config);
+    expect(first.code).toBe(0);
+    const second = await run('migrate', [], config);
+    expect(second).toEqual({ code: 0, out: 'Database is up to date (2/2 migrations).' });
+  });
+
+  it('creates a tenant with a slug from its name, and lists it', async () => {
+    const created = await run(
+      'create-tenant',
+      ['--name', 'Acme Inc', '--owner-email', 'owner@acme.test', '--password', 'a sturdy password'],
+      config,
+    );
+    expect(created.code).toBe(0);
+    expect(created.out).toMatch(/slug acme-inc,.*owner@acme.test \(new account\)/);
+    const again = await run(
+      'create-tenant',
+      ['--name', 'Acme Inc', '--owner-email', 'owner@acme.test'],
+      config,
+    );
+    expect(again.out).toMatch(/slug acme-inc-2,.*\(existing account\)/);
+    const listed = await run('list-tenants', ['--json'], config);
+    const rows = JSON.parse(listed.out) as { slug: string; members: number | string }[];
+    expect(rows.map((r) => r.slug)).toEqual(['acme-inc', 'acme-inc-2']);
+    expect(rows.map((r) => Number(r.members))).toEqual([1, 1]);
+  });
+
+  it('refuses bad input with the field at fault and creates nothing', async () => {
+    const weak = await run(
+      'create-tenant',
+      ['--name', 'Weak Co', '--owner-email', 'weak@acme.test', '--password', 'short'],
+      config,
+    );
+    expect(weak).toMatchObject({ code: 2 });
+    expect(weak.out).toContain('password: must be at least 12 characters');
+    const badEmail = await run(
+      'create-tenant',
+      ['--name', 'Weak Co', '--owner-email', 'not-an-email', '--password', 'long enough pass'],
+      config,
+    );
+    expect(badEmail.out).toContain('email:');
+    await expect(run('create-tenant', ['--owner-email', 'x@y.test'], config)).rejects.toThrow(
+      /--name is required/,
+    );
+    const listed = await run('list-tenants', ['--json'], config);
+    expect(listed.out).not.toContain('Weak Co');
+  });
+});

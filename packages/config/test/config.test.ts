@@ -1,0 +1,77 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '@platform/config';
+import { describe, expect, it } from 'vitest';
+
+const tempDir = () => mkdtempSync(join(tmpdir(), 'platform-config-'));
+
+describe('configuration', () => {
+  it('defaults to embedded mode on port 3000 with ./data', () => {
+    const dir = tempDir();
+    const c = loadConfig({ DATA_DIR: dir });
+    expect(c).toMatchObject({
+      PORT: 3000,
+      embedded: true,
+      NODE_ENV: 'development',
+      PUBLIC_URL: 'http://localhost:3000',
+    });
+    expect(loadConfig({}).DATA_DIR).toBe('./data');
+  });
+
+  it('generates the embedded secret once, keeps it private in DATA_DIR, and reuses it', () => {
+    const dir = tempDir();
+    const first = loadConfig({ DATA_DIR: dir }).AUTH_SECRET;
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(loadConfig({ DATA_DIR: dir }).AUTH_SECRET).toBe(first);
+    expect(readFileSync(join(dir, 'auth-secret'), 'utf8')).toBe(first);
+    expect(statSync(join(dir, 'auth-secret')).mode & 0o077).toBe(0);
+  });
+
+  it('lists every bad variable and why, in one error', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        REDIS_URL: 'not a url',
+        LOG_LEVEL: 'loud',
+        NODE_ENV: 'production',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of [
+      'PORT',
+      'DATABASE_URL',
+      'REDIS_URL',
+      'LOG_LEVEL',
+      'AUTH_SECRET',
+      'PUBLIC_URL',
+    ])
+      expect(problems).toContain(name);
+    expect((error as Error).message).toMatch(/^Invalid configuration:/);
+  });
+
+  it('requires a real secret and public URL in production', () => {
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://ai.example.com' }),
+    ).toThrow(/AUTH_SECRET: is required/);
+    expect(() =>
+      loadConfig({
+        NODE_ENV: 'production',
+        PUBLIC_URL: 'https://ai.example.com',
+        AUTH_SECRET: 'short',
+      }),
+    ).toThrow(/AUTH_SECRET: must be at least 32 characters/);
+    const c = loadConfig({
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'https://ai.example.com',
+      AUTH_SECRET: 'k'.repeat(40),
+      DATABASE_URL: 'postgres://app@db:6432/platform',
+    });
+    expect(c.embedded).toBe(false);
+  });
+});
