@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type AppRouter, appRouter, createContext } from '@platform/api';
-import { identityFromHeaders } from '@platform/auth';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { registerAuthRoutes, toFetchHeaders } from './auth-bridge.ts';
+import { registerAuthRoutes } from './auth-bridge.ts';
 import { registerErrorHandler } from './errors.ts';
 import { registerHealthRoutes } from './health.ts';
 import { registerHomePage } from './home.ts';
@@ -33,7 +32,7 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
   });
   registerErrorHandler(app);
   registerHealthRoutes(app, platform);
-  registerAuthRoutes(app, platform.auth, platform.config.PUBLIC_URL);
+  registerAuthRoutes(app, platform.auth, platform.identity, platform.config.PUBLIC_URL);
   registerHomePage(app);
 
   await app.register(fastifyTRPCPlugin, {
@@ -45,7 +44,7 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
           db: platform.db,
           requestId: req.id,
           log: req.log,
-          resolveIdentity: () => identityFromHeaders(platform.auth, toFetchHeaders(req)),
+          resolveIdentity: () => platform.identity(req.headers.cookie),
         }),
       onError: ({ error, path, req }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR')

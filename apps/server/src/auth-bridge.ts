@@ -1,4 +1,4 @@
-import type { Auth } from '@platform/auth';
+import type { Auth, IdentityResolver } from '@platform/auth';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /** Node request headers as Fetch headers (repeated headers joined as the spec says). */
@@ -25,8 +25,16 @@ function asServerCallIfNotBrowser(headers: Headers, publicUrl: string) {
   if (headers.has('cookie')) headers.set('origin', new URL(publicUrl).origin);
 }
 
+/** Endpoints that only create sessions; every other successful POST may end one. */
+const SESSION_STARTS = new Set(['/api/auth/sign-in/email', '/api/auth/sign-up/email']);
+
 /** Mounts Better Auth's fetch handler at /api/auth/* on Fastify. */
-export function registerAuthRoutes(app: FastifyInstance, auth: Auth, publicUrl: string) {
+export function registerAuthRoutes(
+  app: FastifyInstance,
+  auth: Auth,
+  identity: IdentityResolver,
+  publicUrl: string,
+) {
   app.route({
     method: ['GET', 'POST'],
     url: '/api/auth/*',
@@ -42,6 +50,9 @@ export function registerAuthRoutes(app: FastifyInstance, auth: Auth, publicUrl: 
           ...(hasBody ? { body: JSON.stringify(request.body) } : {}),
         }),
       );
+      // Sign-out, revocations and password changes end sessions: forget cached identities.
+      if (request.method === 'POST' && response.status < 400 && !SESSION_STARTS.has(url.pathname))
+        identity.invalidate();
       reply.status(response.status);
       for (const [name, value] of response.headers) {
         if (name !== 'set-cookie') reply.header(name, value);

@@ -1,4 +1,11 @@
-import { type Auth, createAuth, createPasswordHasher, type PasswordHasher } from '@platform/auth';
+import {
+  type Auth,
+  createAuth,
+  createIdentityResolver,
+  createPasswordHasher,
+  type IdentityResolver,
+  type PasswordHasher,
+} from '@platform/auth';
 import type { Config } from '@platform/config';
 import { type Database, openDatabase } from '@platform/db';
 import { Redis } from 'ioredis';
@@ -9,6 +16,7 @@ export type Platform = {
   config: Config;
   db: Database;
   auth: Auth;
+  identity: IdentityResolver;
   hasher: PasswordHasher;
   redis: Redis | null;
   log: Logger;
@@ -35,6 +43,9 @@ export async function openPlatform(
     queue: config.PASSWORD_HASH_QUEUE,
   });
   const auth = createAuth({ db, config, hasher, log: log.child({ module: 'auth' }) });
+  const identity = await createIdentityResolver(auth, db, {
+    cacheSeconds: config.SESSION_CACHE_SECONDS,
+  });
   const redis = config.REDIS_URL
     ? new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })
     : null;
@@ -43,6 +54,7 @@ export async function openPlatform(
     config,
     db,
     auth,
+    identity,
     hasher,
     redis,
     log,

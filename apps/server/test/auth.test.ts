@@ -236,4 +236,22 @@ describe.each(testDrivers())('auth flows (%s)', (driver) => {
     });
     expect(r.statusCode).toBe(200);
   });
+
+  it('stops trusting a session revoked elsewhere within SESSION_CACHE_SECONDS', async () => {
+    const strict = await startHarness(driver, { SESSION_CACHE_SECONDS: '0' });
+    try {
+      const acct = await strict.signUp('Revoked Elsewhere Inc');
+      expect((await strict.query('users.me', acct.cookie)).status).toBe(200);
+      // Another instance (or an operator) deletes the session row.
+      await strict.t.ownerQuery('delete from auth_sessions where user_id = $1', [acct.userId]);
+      expect((await strict.query('users.me', acct.cookie)).status).toBe(401);
+    } finally {
+      await strict.close();
+    }
+    const acct = await h.signUp('Revoked Cached Inc');
+    expect((await h.query('users.me', acct.cookie)).status).toBe(200);
+    await h.t.ownerQuery('delete from auth_sessions where user_id = $1', [acct.userId]);
+    h.platform.identity.invalidate(); // what a sign-out on this instance does
+    expect((await h.query('users.me', acct.cookie)).status).toBe(401);
+  });
 });

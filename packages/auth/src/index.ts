@@ -1,5 +1,5 @@
 export { type Auth, type AuthDeps, createAuth, type LogSink } from './auth.ts';
-export { type Identity, identityFromHeaders } from './identity.ts';
+export { createIdentityResolver, type Identity, type IdentityResolver } from './identity.ts';
 export { firstIssue, signInInput, signUpInput } from './inputs.ts';
 export {
   type CreatedOrganization,

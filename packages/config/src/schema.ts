@@ -30,6 +30,8 @@ export const configSchema = z.object({
     z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** How long a verified session is trusted before it is looked up again (0 = every request). */
+  SESSION_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
   /** Argon2id hashes allowed to run at once; each takes 64 MiB. */
   PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** Hash requests allowed to wait; beyond this sign-ins answer 503 instead of queueing memory. */

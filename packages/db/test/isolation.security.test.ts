@@ -175,4 +175,21 @@ describe.each(testDrivers())('raw SQL inside withTenant (%s)', (driver) => {
   it('refuses a tenant id that is not a UUID', async () => {
     await expect(t.db.withTenant("' or 1=1 --", async () => 1)).rejects.toThrow(/must be a UUID/);
   });
+
+  it('recovers when the server drops its connections (restart, failover)', async () => {
+    if (driver !== 'postgres') return;
+    await Promise.all([1, 2, 3].map(() => t.db.withTenant(a, (tx) => tx.execute(sql`select 1`))));
+    await t.ownerQuery(
+      `select pg_terminate_backend(pid) from pg_stat_activity
+        where datname = current_database() and pid <> pg_backend_pid() and usename = current_user`,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    const attempt = () => t.db.withTenant(a, (tx) => tx.execute(sql`select name from widgets`));
+    // The first checkout may still find a dead socket; it fails cleanly and is discarded.
+    const results = await Promise.allSettled([attempt(), attempt(), attempt(), attempt()]);
+    for (const r of results)
+      if (r.status === 'rejected') expect(String(r.reason)).toMatch(/terminat|connection|closed|ECONNRESET/i);
+    const after = await attempt();
+    expect(rows(after).length).toBeGreaterThan(0);
+  });
 });

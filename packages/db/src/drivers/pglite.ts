@@ -5,7 +5,6 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import { drizzle } from 'drizzle-orm/pglite';
 import lockfile from 'proper-lockfile';
 import { readMigrationStatus, runMigrations } from '../migrator.ts';
-import * as schema from '../schema/index.ts';
 import { withAuthOn, withTenantOn } from '../scoped.ts';
 import type { AnyDrizzle, Database } from '../types.ts';
 
@@ -41,7 +40,9 @@ export async function openPglite(
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
     extensions: { vector },
   });
-  const db = drizzle(client, { schema, casing: 'snake_case' }) as unknown as AnyDrizzle;
+  // No relational schema: building its query helpers for every transaction costs more than
+  // the queries; code uses the SQL-like builder only.
+  const db = drizzle(client, { casing: 'snake_case' }) as unknown as AnyDrizzle;
   return {
     driver: 'pglite',
     client,

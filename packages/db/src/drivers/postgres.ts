@@ -1,9 +1,9 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { readMigrationStatus, runMigrations } from '../migrator.ts';
-import * as schema from '../schema/index.ts';
-import { withAuthOn, withTenantOn } from '../scoped.ts';
+import { AUTH_ROLE, isUuid, RUNTIME_ROLE } from '../roles.ts';
 import type { AnyDrizzle, Database } from '../types.ts';
+import { pgScopedTransaction } from './pg-transaction.ts';
 
 export type PostgresOptions = { url: string; poolSize?: number };
 
@@ -18,11 +18,15 @@ export function openPostgres(options: PostgresOptions): Database {
   // An idle client losing its connection (server restart) must not crash the process;
   // the pool drops it and the next checkout reconnects.
   pool.on('error', () => {});
-  const db = drizzle(pool, { schema, casing: 'snake_case' }) as unknown as AnyDrizzle;
+  // No relational schema (see the PGlite driver): cheaper transactions.
+  const db = drizzle(pool, { casing: 'snake_case' }) as unknown as AnyDrizzle;
   return {
     driver: 'postgres',
-    withTenant: (tenantId, fn) => withTenantOn(db, tenantId, fn),
-    withAuth: (fn) => withAuthOn(db, fn),
+    withTenant: async (tenantId, fn) => {
+      if (!isUuid(tenantId)) throw new TypeError('withTenant: tenantId must be a UUID');
+      return pgScopedTransaction(pool, RUNTIME_ROLE, tenantId, fn);
+    },
+    withAuth: (fn) => pgScopedTransaction(pool, AUTH_ROLE, '', fn),
     migrate: () => runMigrations(db),
     migrationStatus: () => readMigrationStatus(db),
     ping: async () => {

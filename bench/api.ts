@@ -1,0 +1,115 @@
+/**
+ * users.me (session look-up, withTenant, one query) against a bare Fastify route running the
+ * same SELECT with no auth and no RLS, on the same database, alternating rounds in one run.
+ * PGlite always; PostgreSQL too when DATABASE_URL is set. Target: ours >= 50% of bare on PostgreSQL.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '@platform/config';
+import {
+  type Driver,
+  openTestDatabase,
+  preparePostgresTemplate,
+  testDrivers,
+} from '@platform/db/testing';
+import Fastify from 'fastify';
+import pg from 'pg';
+import { buildApp } from '../apps/server/src/app.ts';
+import { createLogger } from '../apps/server/src/logger.ts';
+import { openPlatform } from '../apps/server/src/platform.ts';
+import { type Load, load, medianLoad, writeResult } from './lib.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = 10;
+const POOL = 10;
+const USER_SQL =
+  'select id, name, email, email_verified, image, created_at from users where id = $1';
+
+async function measure(driver: Driver) {
+  const t = await openTestDatabase(driver);
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-')),
+    AUTH_SECRET: randomBytes(32).toString('base64url'),
+    PUBLIC_URL: 'http://127.0.0.1',
+    DATABASE_POOL_SIZE: String(POOL),
+    ...(t.url ? { DATABASE_URL: t.url } : {}),
+  });
+  const platform = await openPlatform(config, createLogger(config), { db: t.db });
+  const ours = await buildApp(platform);
+  const oursUrl = await ours.listen({ port: 0, host: '127.0.0.1' });
+
+  const signUp = await fetch(`${oursUrl}/api/auth/sign-up/email`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      name: 'Bench',
+      email: 'bench@example.com',
+      password: 'benchmark password',
+      organizationName: 'Bench Co',
+    }),
+  });
+  const cookie = signUp.headers.getSetCookie()[0]?.split(';')[0] ?? '';
+  const userId = ((await signUp.json()) as { user: { id: string } }).user.id;
+
+  // The baseline: the same SELECT, straight to the database as its owner.
+  const bare = Fastify();
+  let query: (id: string) => Promise<unknown[]>;
+  let closeBare = async () => {};
+  if (t.url) {
+    const pool = new pg.Pool({ connectionString: t.url, max: POOL });
+    query = async (id) => (await pool.query(USER_SQL, [id])).rows;
+    closeBare = () => pool.end();
+  } else {
+    query = (id) => t.ownerQuery(USER_SQL, [id]);
+  }
+  bare.get('/me', async () => (await query(userId))[0]);
+  const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
+
+  const check = await fetch(`${oursUrl}/trpc/users.me`, { headers: { cookie } });
+  if (check.status !== 200) throw new Error(`users.me answered ${check.status}`);
+
+  const oursRounds: Load[] = [];
+  const bareRounds: Load[] = [];
+  const opts = { connections: CONNECTIONS, seconds: SECONDS };
+  await load(`${oursUrl}/trpc/users.me`, { ...opts, seconds: 2, headers: { cookie } }); // warm-up
+  await load(`${bareUrl}/me`, { ...opts, seconds: 2 });
+  for (let i = 0; i < ROUNDS; i++) {
+    bareRounds.push(await load(`${bareUrl}/me`, opts));
+    oursRounds.push(await load(`${oursUrl}/trpc/users.me`, { ...opts, headers: { cookie } }));
+    console.log(
+      `${driver} round ${i + 1}: ours ${oursRounds.at(-1)?.rps.toFixed(0)} req/s, bare ${bareRounds.at(-1)?.rps.toFixed(0)} req/s`,
+    );
+  }
+  await ours.close();
+  await bare.close();
+  await closeBare();
+  platform.redis?.disconnect();
+  await t.close();
+  const o = medianLoad(oursRounds);
+  const b = medianLoad(bareRounds);
+  return { ours: o, baseline: b, ratio: Number((o.rps / b.rps).toFixed(3)) };
+}
+
+const results: Record<string, Awaited<ReturnType<typeof measure>>> = {};
+if (process.env.DATABASE_URL) await preparePostgresTemplate(process.env.DATABASE_URL);
+for (const driver of testDrivers()) results[driver] = await measure(driver);
+
+const by = <K extends 'ours' | 'baseline'>(k: K) =>
+  Object.fromEntries(Object.entries(results).map(([d, r]) => [d, r[k]]));
+writeResult('api', {
+  ours: by('ours'),
+  baseline: by('baseline'),
+  ratio: Object.fromEntries(Object.entries(results).map(([d, r]) => [d, r.ratio])),
+  unit: 'requests/s (latency p50/p99 in ms); ratio = ours.rps / baseline.rps',
+  notes: [
+    `ours: GET /trpc/users.me with a session cookie (Better Auth session look-up as the auth role, then withTenant: SET LOCAL ROLE + tenant, membership check, one SELECT); baseline: bare Fastify GET running "${USER_SQL}" as the table owner, no auth, no RLS, no transaction.`,
+    `${CONNECTIONS} connections, ${SECONDS}s per round, ${ROUNDS} alternating rounds, medians reported; pool ${POOL} for both; server and load generator share this 2-core machine.`,
+    'Target: ratio >= 0.5 on PostgreSQL.',
+  ],
+});
+console.log(JSON.stringify(results, null, 2));

@@ -1,0 +1,83 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const autocannonBin = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
+
+export type Load = { rps: number; p50: number; p99: number; non2xx: number; errors: number };
+
+type AutocannonJson = {
+  requests: { average: number };
+  latency: { p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+};
+
+/**
+ * Drives one URL with autocannon in its own process (so the load generator does not share
+ * the server's event loop) and returns throughput and latency (ms).
+ */
+export async function load(
+  url: string,
+  opts: {
+    connections: number;
+    seconds: number;
+    headers?: Record<string, string>;
+    method?: 'GET' | 'POST';
+    body?: string;
+  },
+): Promise<Load> {
+  const args = [
+    autocannonBin,
+    '--json',
+    '-c',
+    String(opts.connections),
+    '-d',
+    String(opts.seconds),
+    '-m',
+    opts.method ?? 'GET',
+  ];
+  for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}=${v}`);
+  if (opts.body) args.push('-b', opts.body);
+  args.push(url);
+  const { stdout } = await promisify(execFile)(process.execPath, args, {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const r = JSON.parse(stdout) as AutocannonJson;
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors,
+  };
+}
+
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+/** Median of each metric over rounds. */
+export function medianLoad(rounds: Load[]): Load & { rounds: number } {
+  const pick = (k: keyof Load) => median(rounds.map((r) => r[k]));
+  return {
+    rps: pick('rps'),
+    p50: pick('p50'),
+    p99: pick('p99'),
+    non2xx: pick('non2xx'),
+    errors: pick('errors'),
+    rounds: rounds.length,
+  };
+}
+
+export function writeResult(name: string, result: Record<string, unknown>) {
+  const dir = fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const file = `${dir}${name}.json`;
+  writeFileSync(file, `${JSON.stringify({ name, ...result }, null, 2)}\n`);
+  console.log(`wrote ${file}`);
+}
