@@ -62,6 +62,7 @@ async function measure(driver: Driver) {
   let closeBare = async () => {};
   if (t.url) {
     const pool = new pg.Pool({ connectionString: t.url, max: POOL });
+    pool.on('error', () => {}); // connections cut when the bench database is dropped
     query = async (id) => (await pool.query(USER_SQL, [id])).rows;
     closeBare = () => pool.end();
   } else {
@@ -86,6 +87,7 @@ async function measure(driver: Driver) {
     );
   }
   await ours.close();
+  await ours.inFlight.drained(10_000);
   await bare.close();
   await closeBare();
   platform.redis?.disconnect();

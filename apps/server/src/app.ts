@@ -6,6 +6,7 @@ import { registerAuthRoutes } from './auth-bridge.ts';
 import { registerErrorHandler } from './errors.ts';
 import { registerHealthRoutes } from './health.ts';
 import { registerHomePage } from './home.ts';
+import { trackInFlight } from './in-flight.ts';
 import type { Platform } from './platform.ts';
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -20,6 +21,7 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 5000 },
   });
+  trackInFlight(app);
   // While shutting down, responses to in-flight requests close their keep-alive connection,
   // so the server drains instead of waiting out idle sockets.
   let closing = false;

@@ -42,6 +42,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     force.unref();
     try {
       await app.close();
+      if (!(await app.inFlight.drained(20_000)))
+        log.warn({ inFlight: app.inFlight.count() }, 'closing with requests still running');
       await platform.close();
       process.exit(0);
     } catch (err) {

@@ -130,6 +130,7 @@ export async function startHarness(
     mutate,
     close: async () => {
       await app.close();
+      await app.inFlight.drained(10_000);
       platform.redis?.disconnect();
       await t.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -172,4 +172,25 @@ describe.each(testDrivers())('HTTP contract and bad input (%s)', (driver) => {
     expect(rest).toMatchObject({ nextOffset: null });
     expect(rest.items).toHaveLength(1);
   });
+
+  it('lets a handler whose client hung up finish before the database may close', async () => {
+    const acct = await h.signUp('Hang Up Ltd');
+    const sessions = async () =>
+      (await h.t.ownerQuery<{ n: number }>('select count(*)::int as n from auth_sessions where user_id = $1', [acct.userId]))[0]?.n;
+    const before = await sessions();
+    const url = await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const abort = new AbortController();
+    const request = fetch(`${url}/api/auth/sign-in/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: acct.email, password: acct.password }),
+      signal: abort.signal,
+    }).catch(() => 'aborted');
+    while (h.app.inFlight.count() === 0) await new Promise((r) => setTimeout(r, 2));
+    abort.abort(); // the Argon2id verify (~70 ms) is still running
+    expect(await request).toBe('aborted');
+    expect(h.app.inFlight.count()).toBeGreaterThan(0);
+    expect(await h.app.inFlight.drained(10_000)).toBe(true);
+    expect(await sessions()).toBe((before ?? 0) + 1);
+  });
 });

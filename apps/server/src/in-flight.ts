@@ -1,0 +1,45 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Requests whose handlers are still running, even if their client already left. */
+    inFlight: { count(): number; drained(timeoutMs: number): Promise<boolean> };
+  }
+}
+
+const counted = new WeakSet<FastifyRequest>();
+
+/**
+ * Counts handlers from arrival to their reply. `server.close()` only waits for sockets, and
+ * a client that hangs up leaves its handler running; shutdown waits for this count to reach
+ * zero before closing the database, so no transaction is cut off.
+ */
+export function trackInFlight(app: FastifyInstance) {
+  let active = 0;
+  let waiters: (() => void)[] = [];
+  app.addHook('onRequest', async (request) => {
+    counted.add(request);
+    active++;
+  });
+  app.addHook('onSend', async (request) => {
+    if (!counted.delete(request)) return;
+    active--;
+    if (active === 0) {
+      for (const wake of waiters) wake();
+      waiters = [];
+    }
+  });
+  app.decorate('inFlight', {
+    count: () => active,
+    drained: (timeoutMs: number) =>
+      active === 0
+        ? Promise.resolve(true)
+        : new Promise<boolean>((resolve) => {
+            const timer = setTimeout(() => resolve(false), timeoutMs);
+            waiters.push(() => {
+              clearTimeout(timer);
+              resolve(true);
+            });
+          }),
+  });
+}
