@@ -173,6 +173,7 @@ describe.each(testDrivers())('raw SQL inside withTenant (%s)', (driver) => {
       /permission denied/,
     );
     // Identity is global: the auth role sees every user, across tenants.
+    await t.ownerQuery(`insert into users (name, email) values ('Global', 'global@example.com')`);
     const users = rows(
       await t.db.withAuth((tx) => tx.execute(sql`select count(*)::int as n from users`)),
     );
