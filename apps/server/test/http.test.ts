@@ -176,7 +176,12 @@ describe.each(testDrivers())('HTTP contract and bad input (%s)', (driver) => {
   it('lets a handler whose client hung up finish before the database may close', async () => {
     const acct = await h.signUp('Hang Up Ltd');
     const sessions = async () =>
-      (await h.t.ownerQuery<{ n: number }>('select count(*)::int as n from auth_sessions where user_id = $1', [acct.userId]))[0]?.n;
+      (
+        await h.t.ownerQuery<{ n: number }>(
+          'select count(*)::int as n from auth_sessions where user_id = $1',
+          [acct.userId],
+        )
+      )[0]?.n;
     const before = await sessions();
     const url = await h.app.listen({ port: 0, host: '127.0.0.1' });
     const abort = new AbortController();

@@ -2,7 +2,7 @@ import type { Config } from '@platform/config';
 import { type Database, schema } from '@platform/db';
 import { betterAuth } from 'better-auth';
 import { APIError, createAuthMiddleware } from 'better-auth/api';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { createAuthStore } from './adapter.ts';
 import { authInputs, firstIssue } from './inputs.ts';
 import {
@@ -12,7 +12,7 @@ import {
   PASSWORD_MIN,
   type PasswordHasher,
 } from './password.ts';
-import { slugify } from './slug.ts';
+import { foundTenant, latestMembership } from './tenancy.ts';
 
 /** The slice of a pino logger the auth module writes to. */
 export type LogSink = {
@@ -26,9 +26,6 @@ export type AuthDeps = {
   hasher: PasswordHasher;
   log: LogSink;
 };
-
-type Row = Record<string, unknown>;
-const rowsOf = (result: unknown): Row[] => (result as { rows: Row[] }).rows;
 
 /** PUBLIC_URL, plus its localhost/127.0.0.1 twin outside production (both open the same dev server). */
 function trustedOrigins(config: Pick<Config, 'PUBLIC_URL' | 'NODE_ENV'>): string[] {
@@ -46,32 +43,6 @@ const SESSION_SECONDS = 30 * 24 * 60 * 60;
 
 export function createAuth({ db, config, hasher, log }: AuthDeps) {
   const store = createAuthStore(db);
-
-  /** Email sign-up founds an organisation: its tenant, with the new user as owner. */
-  const foundTenant = async (userId: string, body: unknown): Promise<string> => {
-    const name = String((body as { organizationName?: unknown }).organizationName ?? '').trim();
-    const rows = rowsOf(
-      await store.run((tx) =>
-        tx.execute(
-          sql`select tenant_id from platform_create_tenant(${name}, ${slugify(name)}, ${userId})`,
-        ),
-      ),
-    );
-    const tenantId = rows[0]?.tenant_id;
-    if (typeof tenantId !== 'string') throw new Error('platform_create_tenant returned no tenant');
-    return tenantId;
-  };
-
-  /** The user's most recent membership, or null when they belong to no tenant. */
-  const latestTenant = async (userId: string): Promise<string | null> => {
-    const rows = rowsOf(
-      await store.run((tx) =>
-        tx.execute(sql`select tenant_id from platform_user_memberships(${userId}) limit 1`),
-      ),
-    );
-    const tenantId = rows[0]?.tenant_id;
-    return typeof tenantId === 'string' ? tenantId : null;
-  };
 
   const emailTaken = async (email: string): Promise<boolean> => {
     const rows = await store.run((tx) =>
@@ -149,11 +120,16 @@ export function createAuth({ db, config, hasher, log }: AuthDeps) {
           // Runs inside the sign-up transaction (Better Auth defers `after` hooks past commit,
           // so they cannot found the tenant atomically). A session acts for one tenant.
           before: async (session, ctx) => {
-            const activeTenantId =
+            const tenant = await store.run((tx) =>
               ctx?.path === '/sign-up/email'
-                ? await foundTenant(session.userId, ctx.body)
-                : await latestTenant(session.userId);
-            return { data: { ...session, activeTenantId } };
+                ? foundTenant(
+                    tx,
+                    String((ctx.body as { organizationName: string }).organizationName),
+                    session.userId,
+                  )
+                : latestMembership(tx, session.userId),
+            );
+            return { data: { ...session, activeTenantId: tenant?.tenantId ?? null } };
           },
         },
       },

@@ -1,9 +1,9 @@
 import { type Database, schema } from '@platform/db';
 import { APIError } from 'better-auth/api';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Auth } from './auth.ts';
 import { firstIssue, signUpInput } from './inputs.ts';
-import { slugify } from './slug.ts';
+import { foundTenant, latestMembership } from './tenancy.ts';
 
 export type NewOrganization = {
   name: string;
@@ -30,9 +30,6 @@ export class OrganizationInputError extends Error {
   }
 }
 
-type Row = Record<string, unknown>;
-const rowsOf = (result: unknown): Row[] => (result as { rows: Row[] }).rows;
-
 /**
  * Creates an organisation for an operator: a new owner signs up through Better Auth (same
  * validation and hashing as the web), an existing person just becomes the owner of the
@@ -51,19 +48,8 @@ export async function createOrganization(
   const owner = existing[0];
   if (owner) {
     if (!name) throw new OrganizationInputError('name', 'name: is required');
-    const rows = rowsOf(
-      await db.withAuth((tx) =>
-        tx.execute(
-          sql`select tenant_id, slug from platform_create_tenant(${name}, ${slugify(name)}, ${owner.id})`,
-        ),
-      ),
-    );
-    return {
-      tenantId: String(rows[0]?.tenant_id),
-      slug: String(rows[0]?.slug),
-      ownerId: owner.id,
-      ownerCreated: false,
-    };
+    const tenant = await db.withAuth((tx) => foundTenant(tx, name, owner.id));
+    return { ...tenant, ownerId: owner.id, ownerCreated: false };
   }
 
   const body = {
@@ -79,19 +65,9 @@ export async function createOrganization(
   }
   try {
     const { user } = await auth.api.signUpEmail({ body: parsed.data });
-    const rows = rowsOf(
-      await db.withAuth((tx) =>
-        tx.execute(
-          sql`select tenant_id, tenant_slug from platform_user_memberships(${user.id}) limit 1`,
-        ),
-      ),
-    );
-    return {
-      tenantId: String(rows[0]?.tenant_id),
-      slug: String(rows[0]?.tenant_slug),
-      ownerId: user.id,
-      ownerCreated: true,
-    };
+    const tenant = await db.withAuth((tx) => latestMembership(tx, user.id));
+    if (!tenant) throw new Error('sign-up created no tenant');
+    return { ...tenant, ownerId: user.id, ownerCreated: true };
   } catch (e) {
     if (e instanceof APIError) {
       const b = e.body as { field?: string; message?: string } | undefined;
