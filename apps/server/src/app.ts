@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { type AppRouter, appRouter, createContext } from '@platform/api';
-import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { registerAuthRoutes } from './auth-bridge.ts';
 import { registerErrorHandler } from './errors.ts';
@@ -8,6 +6,7 @@ import { registerHealthRoutes } from './health.ts';
 import { registerHomePage } from './home.ts';
 import { trackInFlight } from './in-flight.ts';
 import type { Platform } from './platform.ts';
+import { registerTrpcRoutes } from './trpc-route.ts';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -37,22 +36,6 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
   registerAuthRoutes(app, platform.auth, platform.identity, platform.config.PUBLIC_URL);
   registerHomePage(app);
 
-  await app.register(fastifyTRPCPlugin, {
-    prefix: '/trpc',
-    trpcOptions: {
-      router: appRouter,
-      createContext: ({ req }) =>
-        createContext({
-          db: platform.db,
-          requestId: req.id,
-          log: req.log,
-          resolveIdentity: () => platform.identity(req.headers.cookie),
-        }),
-      onError: ({ error, path, req }) => {
-        if (error.code === 'INTERNAL_SERVER_ERROR')
-          req.log.error({ err: error.cause ?? error, path }, 'procedure failed');
-      },
-    } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
-  });
+  registerTrpcRoutes(app, platform);
   return app;
 }

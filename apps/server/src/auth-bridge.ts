@@ -1,15 +1,6 @@
 import type { Auth, IdentityResolver } from '@platform/auth';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-
-/** Node request headers as Fetch headers (repeated headers joined as the spec says). */
-export function toFetchHeaders(request: FastifyRequest): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined) continue;
-    headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-  }
-  return headers;
-}
+import type { FastifyInstance } from 'fastify';
+import { sendFetchResponse, toFetchHeaders, toFetchRequest } from './fetch-bridge.ts';
 
 /**
  * Browsers mark every request with Sec-Fetch-Site and send Origin (or Referer) on POST, so a
@@ -39,27 +30,14 @@ export function registerAuthRoutes(
     method: ['GET', 'POST'],
     url: '/api/auth/*',
     handler: async (request, reply) => {
-      const url = new URL(request.url, publicUrl);
-      const hasBody = request.method === 'POST' && request.body !== undefined;
       const headers = toFetchHeaders(request);
       asServerCallIfNotBrowser(headers, publicUrl);
-      const response = await auth.handler(
-        new Request(url, {
-          method: request.method,
-          headers,
-          ...(hasBody ? { body: JSON.stringify(request.body) } : {}),
-        }),
-      );
+      const response = await auth.handler(toFetchRequest(request, publicUrl, headers));
       // Sign-out, revocations and password changes end sessions: forget cached identities.
-      if (request.method === 'POST' && response.status < 400 && !SESSION_STARTS.has(url.pathname))
+      const path = request.url.split('?')[0] ?? '';
+      if (request.method === 'POST' && response.status < 400 && !SESSION_STARTS.has(path))
         identity.invalidate();
-      reply.status(response.status);
-      for (const [name, value] of response.headers) {
-        if (name !== 'set-cookie') reply.header(name, value);
-      }
-      const cookies = response.headers.getSetCookie();
-      if (cookies.length) reply.header('set-cookie', cookies);
-      return reply.send(response.body ? await response.text() : null);
+      return sendFetchResponse(reply, response);
     },
   });
 }

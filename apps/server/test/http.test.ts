@@ -51,10 +51,24 @@ describe.each(testDrivers())('HTTP contract and bad input (%s)', (driver) => {
       payload: '{"userId": ',
     });
     expect(t.statusCode).toBe(400);
-    expect(t.json().error).toMatchObject({
-      message: 'body: not valid JSON',
-      data: { code: 'BAD_REQUEST', field: 'body' },
+    expect(t.json()).toMatchObject({ code: 'INVALID_JSON', field: 'body' });
+    const q = await h.app.inject({
+      method: 'GET',
+      url: `/trpc/users.list?input=${encodeURIComponent('{"limit":')}`,
+      headers: { cookie: owner.cookie },
     });
+    expect(q.statusCode).toBe(400);
+    expect(q.json().error).toMatchObject({
+      message: 'input: not valid JSON',
+      data: { field: 'input' },
+    });
+    const plain = await h.app.inject({
+      method: 'POST',
+      url: '/trpc/users.updateRole',
+      headers: { 'content-type': 'text/plain', cookie: owner.cookie },
+      payload: '{}',
+    });
+    expect(plain.statusCode).toBe(415); // what a cross-site form could send is refused
     expect(await h.t.ownerQuery('select * from memberships order by id')).toEqual(before);
   });
 

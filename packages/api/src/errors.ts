@@ -17,6 +17,9 @@ export class DomainError extends Error {
   ) {
     super(message);
     this.name = 'DomainError';
+    // An expected outcome, not a fault: no stack trace. Formatting one (which tRPC does when
+    // it wraps the error) costs about half a millisecond with source maps on.
+    Object.defineProperty(this, 'stack', { value: `DomainError: ${message}`, writable: true });
   }
 }
 

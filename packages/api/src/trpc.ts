@@ -25,7 +25,7 @@ const t = initTRPC.context<Context>().create({
     if (error.cause instanceof ZodError) ({ field, message } = fieldOf(error.cause));
     else if (error.cause instanceof DomainError) field = error.cause.field;
     else if (error.code === 'PARSE_ERROR' || error.cause instanceof SyntaxError)
-      ({ field, message } = { field: 'body', message: 'body: not valid JSON' });
+      ({ field, message } = { field: 'input', message: 'input: not valid JSON' });
     if (error.code === 'INTERNAL_SERVER_ERROR') message = 'Internal server error';
     return {
       message,

@@ -1,0 +1,36 @@
+import { type AppRouter, appRouter, createContext } from '@platform/api';
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import type { FastifyInstance } from 'fastify';
+import { sendFetchResponse, toFetchRequest } from './fetch-bridge.ts';
+import type { Platform } from './platform.ts';
+
+/**
+ * tRPC at /trpc through its Fetch adapter. Fastify parses and limits the body first (so
+ * malformed JSON and oversized bodies get the same 400/413 as every other route), and the
+ * reply is sent buffered, which is cheaper than piping the Response stream.
+ */
+export function registerTrpcRoutes(app: FastifyInstance, platform: Platform) {
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/trpc/*',
+    handler: async (request, reply) => {
+      const response = await fetchRequestHandler<AppRouter>({
+        endpoint: '/trpc',
+        req: toFetchRequest(request, platform.config.PUBLIC_URL),
+        router: appRouter,
+        createContext: () =>
+          createContext({
+            db: platform.db,
+            requestId: request.id,
+            log: request.log,
+            resolveIdentity: () => platform.identity(request.headers.cookie),
+          }),
+        onError: ({ error, path }) => {
+          if (error.code === 'INTERNAL_SERVER_ERROR')
+            request.log.error({ err: error.cause ?? error, path }, 'procedure failed');
+        },
+      });
+      return sendFetchResponse(reply, response);
+    },
+  });
+}
