@@ -15,9 +15,14 @@ const onPglite = count((t) => t.status === 'passed' && t.fullName.includes('(pgl
 const problems = [];
 if (onPostgres === 0) problems.push('no test ran against PostgreSQL');
 if (onPglite === 0) problems.push('no test ran against PGlite');
+const throughBouncer = count((t) => t.status === 'passed' && t.fullName.includes('PgBouncer'));
+if (process.env.PGBOUNCER_URL && throughBouncer === 0)
+  problems.push('the PgBouncer test did not run');
 if (skipped > 0) problems.push(`${skipped} test(s) were skipped`);
 if (failed > 0 || !report.success) problems.push(`${failed} test(s) failed`);
-console.log(`PostgreSQL-backed: ${onPostgres} passed; PGlite-backed: ${onPglite} passed`);
+console.log(
+  `PostgreSQL-backed: ${onPostgres} passed; PGlite-backed: ${onPglite} passed; via PgBouncer: ${throughBouncer}`,
+);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 if (problems.length) {
   console.error(`CI check failed: ${problems.join('; ')}`);
