@@ -3,23 +3,10 @@
  * same SELECT with no auth and no RLS, on the same database, alternating rounds in one run.
  * PGlite always; PostgreSQL too when DATABASE_URL is set. Target: ours >= 50% of bare on PostgreSQL.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig } from '@platform/config';
-import {
-  type Driver,
-  openTestDatabase,
-  preparePostgresTemplate,
-  testDrivers,
-} from '@platform/db/testing';
+import { type Driver, preparePostgresTemplate, testDrivers } from '@platform/db/testing';
 import Fastify from 'fastify';
 import pg from 'pg';
-import { buildApp } from '../apps/server/src/app.ts';
-import { createLogger } from '../apps/server/src/logger.ts';
-import { openPlatform } from '../apps/server/src/platform.ts';
-import { type Load, load, medianLoad, writeResult } from './lib.ts';
+import { type Load, load, medianLoad, startBenchServer, writeResult } from './lib.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -29,32 +16,9 @@ const USER_SQL =
   'select id, name, email, email_verified, image, created_at from users where id = $1';
 
 async function measure(driver: Driver) {
-  const t = await openTestDatabase(driver);
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'silent',
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-')),
-    AUTH_SECRET: randomBytes(32).toString('base64url'),
-    PUBLIC_URL: 'http://127.0.0.1',
-    DATABASE_POOL_SIZE: String(POOL),
-    ...(t.url ? { DATABASE_URL: t.url } : {}),
-  });
-  const platform = await openPlatform(config, createLogger(config), { db: t.db });
-  const ours = await buildApp(platform);
-  const oursUrl = await ours.listen({ port: 0, host: '127.0.0.1' });
-
-  const signUp = await fetch(`${oursUrl}/api/auth/sign-up/email`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      name: 'Bench',
-      email: 'bench@example.com',
-      password: 'benchmark password',
-      organizationName: 'Bench Co',
-    }),
-  });
-  const cookie = signUp.headers.getSetCookie()[0]?.split(';')[0] ?? '';
-  const userId = ((await signUp.json()) as { user: { id: string } }).user.id;
+  const server = await startBenchServer(driver, POOL);
+  const { t, cookie, userId } = server;
+  const oursUrl = server.url;
 
   // The baseline: the same SELECT, straight to the database as its owner.
   const bare = Fastify();
@@ -86,12 +50,9 @@ async function measure(driver: Driver) {
       `${driver} round ${i + 1}: ours ${oursRounds.at(-1)?.rps.toFixed(0)} req/s, bare ${bareRounds.at(-1)?.rps.toFixed(0)} req/s`,
     );
   }
-  await ours.close();
-  await ours.inFlight.drained(10_000);
   await bare.close();
   await closeBare();
-  platform.redis?.disconnect();
-  await t.close();
+  await server.close();
   const o = medianLoad(oursRounds);
   const b = medianLoad(bareRounds);
   return { ours: o, baseline: b, ratio: Number((o.rps / b.rps).toFixed(3)) };

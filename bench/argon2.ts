@@ -5,20 +5,11 @@
  * Also: single-hash latency, and real HTTP sign-ins/s at 10 concurrent connections.
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { hash, verify } from '@node-rs/argon2';
 import { ARGON2_PARAMS, createPasswordHasher } from '@platform/auth';
-import { loadConfig } from '@platform/config';
-import { openTestDatabase } from '@platform/db/testing';
-import { buildApp } from '../apps/server/src/app.ts';
-import { createLogger } from '../apps/server/src/logger.ts';
-import { openPlatform } from '../apps/server/src/platform.ts';
-import { load, median, writeResult } from './lib.ts';
+import { load, median, startBenchServer, writeResult } from './lib.ts';
 
 type Flood = { opsPerSec: number; p50: number; p99: number; peakRssMiB: number; rejected: number };
 
@@ -89,24 +80,8 @@ async function hashLatency(n: number) {
 }
 
 async function httpSignIns(seconds: number) {
-  const t = await openTestDatabase(process.env.DATABASE_URL ? 'postgres' : 'pglite');
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'silent',
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-')),
-    AUTH_SECRET: randomBytes(32).toString('base64url'),
-    PUBLIC_URL: 'http://127.0.0.1',
-    ...(t.url ? { DATABASE_URL: t.url } : {}),
-  });
-  const platform = await openPlatform(config, createLogger(config), { db: t.db });
-  const app = await buildApp(platform);
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  const account = { email: 'bench@example.com', password: 'benchmark password' };
-  await fetch(`${url}/api/auth/sign-up/email`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...account, name: 'Bench', organizationName: 'Bench Co' }),
-  });
+  const server = await startBenchServer(process.env.DATABASE_URL ? 'postgres' : 'pglite');
+  const { url, account } = server;
   const result = await load(`${url}/api/auth/sign-in/email`, {
     connections: 10,
     seconds,
@@ -114,10 +89,8 @@ async function httpSignIns(seconds: number) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(account),
   });
-  await app.close();
-  await app.inFlight.drained(10_000);
-  await t.close();
-  return { database: t.driver, ...result };
+  await server.close();
+  return { database: server.t.driver, ...result };
 }
 
 if (process.argv[2] === 'flood') {

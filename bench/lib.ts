@@ -1,8 +1,16 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { loadConfig } from '@platform/config';
+import { type Driver, openTestDatabase } from '@platform/db/testing';
+import { buildApp } from '../apps/server/src/app.ts';
+import { createLogger } from '../apps/server/src/logger.ts';
+import { openPlatform } from '../apps/server/src/platform.ts';
 
 const autocannonBin = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
 
@@ -80,4 +88,45 @@ export function writeResult(name: string, result: Record<string, unknown>) {
   const file = `${dir}${name}.json`;
   writeFileSync(file, `${JSON.stringify({ name, ...result }, null, 2)}\n`);
   console.log(`wrote ${file}`);
+}
+
+/**
+ * Our server on a fresh database, listening on a loopback port, with one organisation
+ * signed up (production settings, logs off).
+ */
+export async function startBenchServer(driver: Driver, poolSize = 10) {
+  const t = await openTestDatabase(driver);
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-')),
+    AUTH_SECRET: randomBytes(32).toString('base64url'),
+    PUBLIC_URL: 'http://127.0.0.1',
+    DATABASE_POOL_SIZE: String(poolSize),
+    ...(t.url ? { DATABASE_URL: t.url } : {}),
+  });
+  const platform = await openPlatform(config, createLogger(config), { db: t.db });
+  const app = await buildApp(platform);
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  const account = { email: 'bench@example.com', password: 'benchmark password' };
+  const signUp = await fetch(`${url}/api/auth/sign-up/email`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...account, name: 'Bench', organizationName: 'Bench Co' }),
+  });
+  const cookie = signUp.headers.getSetCookie()[0]?.split(';')[0] ?? '';
+  const userId = ((await signUp.json()) as { user: { id: string } }).user.id;
+  return {
+    t,
+    url,
+    account,
+    cookie,
+    userId,
+    close: async () => {
+      await app.close();
+      await app.inFlight.drained(10_000);
+      platform.redis?.disconnect();
+      await t.close();
+    },
+  };
 }
