@@ -91,6 +91,12 @@ describe.each(testDrivers())('HTTP contract and bad input (%s)', (driver) => {
     expect(r.status).toBe(401);
     const bogus = await h.query('users.me', 'better-auth.session_token=forged.signature');
     expect(bogus.status).toBe(401);
+    // A real token with a forged signature fails even while the genuine cookie is cached.
+    const acct = await h.signUp('Forgery Target');
+    expect((await h.query('users.me', acct.cookie)).status).toBe(200);
+    const token = decodeURIComponent(acct.cookie.split('=')[1] ?? '').split('.')[0];
+    const forged = `better-auth.session_token=${encodeURIComponent(`${token}.${Buffer.alloc(32).toString('base64')}`)}`;
+    expect((await h.query('users.me', forged)).status).toBe(401);
   });
 
   it('answers wrong types and unknown fields with 400 naming the field', async () => {

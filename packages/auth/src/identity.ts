@@ -88,12 +88,14 @@ export async function createIdentityResolver(
   };
   const resolve = async (cookieHeader: string | undefined) => {
     const raw = readCookie(cookieHeader, cookieName);
-    const token = raw && verifiedToken(raw, secret);
-    if (!token) return null;
-    const cached = cache?.get(token);
+    if (!raw) return null;
+    // Keyed by the signed value: only verified cookies are ever stored, so a hit needs no HMAC.
+    const cached = cache?.get(raw);
     if (cached) return cached;
+    const token = verifiedToken(raw, secret);
+    if (!token) return null;
     const identity = await lookUp(token);
-    if (identity) cache?.set(token, identity);
+    if (identity) cache?.set(raw, identity);
     return identity;
   };
   return Object.assign(resolve, { invalidate: () => cache?.clear() });
