@@ -4,8 +4,11 @@
  * PGlite always; PostgreSQL too when DATABASE_URL is set. Target: ours >= 50% of bare on PostgreSQL.
  */
 import { type Driver, preparePostgresTemplate, testDrivers } from '@platform/db/testing';
+import { initTRPC } from '@trpc/server';
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import Fastify from 'fastify';
 import pg from 'pg';
+import { sendFetchResponse, toFetchRequest } from '../apps/server/src/fetch-bridge.ts';
 import { type Load, load, medianLoad, startBenchServer, writeResult } from './lib.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -33,6 +36,20 @@ async function measure(driver: Driver) {
     query = (id) => t.ownerQuery(USER_SQL, [id]);
   }
   bare.get('/me', async () => (await query(userId))[0]);
+  // Reference point: the same bare SELECT served as a tRPC procedure through the same Fetch
+  // bridge as ours, with no auth and no transaction: what tRPC itself costs.
+  const t0 = initTRPC.create({ isDev: false });
+  const floorRouter = t0.router({ me: t0.procedure.query(async () => (await query(userId))[0]) });
+  bare.get('/trpc/*', async (request, reply) =>
+    sendFetchResponse(
+      reply,
+      await fetchRequestHandler({
+        endpoint: '/trpc',
+        req: toFetchRequest(request, 'http://127.0.0.1'),
+        router: floorRouter,
+      }),
+    ),
+  );
   const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
 
   const check = await fetch(`${oursUrl}/trpc/users.me`, { headers: { cookie } });
@@ -40,14 +57,16 @@ async function measure(driver: Driver) {
 
   const oursRounds: Load[] = [];
   const bareRounds: Load[] = [];
+  const floorRounds: Load[] = [];
   const opts = { connections: CONNECTIONS, seconds: SECONDS };
   await load(`${oursUrl}/trpc/users.me`, { ...opts, seconds: 2, headers: { cookie } }); // warm-up
   await load(`${bareUrl}/me`, { ...opts, seconds: 2 });
   for (let i = 0; i < ROUNDS; i++) {
     bareRounds.push(await load(`${bareUrl}/me`, opts));
+    floorRounds.push(await load(`${bareUrl}/trpc/me`, opts));
     oursRounds.push(await load(`${oursUrl}/trpc/users.me`, { ...opts, headers: { cookie } }));
     console.log(
-      `${driver} round ${i + 1}: ours ${oursRounds.at(-1)?.rps.toFixed(0)} req/s, bare ${bareRounds.at(-1)?.rps.toFixed(0)} req/s`,
+      `${driver} round ${i + 1}: ours ${oursRounds.at(-1)?.rps.toFixed(0)} req/s, bare ${bareRounds.at(-1)?.rps.toFixed(0)} req/s, tRPC floor ${floorRounds.at(-1)?.rps.toFixed(0)} req/s`,
     );
   }
   await bare.close();
@@ -55,7 +74,14 @@ async function measure(driver: Driver) {
   await server.close();
   const o = medianLoad(oursRounds);
   const b = medianLoad(bareRounds);
-  return { ours: o, baseline: b, ratio: Number((o.rps / b.rps).toFixed(3)) };
+  const f = medianLoad(floorRounds);
+  return {
+    ours: o,
+    baseline: b,
+    trpcFloor: f,
+    ratio: Number((o.rps / b.rps).toFixed(3)),
+    floorRatio: Number((f.rps / b.rps).toFixed(3)),
+  };
 }
 
 const results: Record<string, Awaited<ReturnType<typeof measure>>> = {};
@@ -68,10 +94,17 @@ writeResult('api', {
   ours: by('ours'),
   baseline: by('baseline'),
   ratio: Object.fromEntries(Object.entries(results).map(([d, r]) => [d, r.ratio])),
+  reference: Object.fromEntries(
+    Object.entries(results).map(([d, r]) => [
+      d,
+      { trpcFloor: r.trpcFloor, floorRatio: r.floorRatio },
+    ]),
+  ),
   unit: 'requests/s (latency p50/p99 in ms); ratio = ours.rps / baseline.rps',
   notes: [
     `ours: GET /trpc/users.me with a session cookie (Better Auth session look-up as the auth role, then withTenant: SET LOCAL ROLE + tenant, membership check, one SELECT); baseline: bare Fastify GET running "${USER_SQL}" as the table owner, no auth, no RLS, no transaction.`,
     `${CONNECTIONS} connections, ${SECONDS}s per round, ${ROUNDS} alternating rounds, medians reported; pool ${POOL} for both; server and load generator share this 2-core machine.`,
+    'reference.trpcFloor: the baseline SELECT as a bare tRPC procedure (no auth, no RLS, no transaction) through the same Fastify-to-Fetch bridge; floorRatio = trpcFloor.rps / baseline.rps bounds what any tRPC procedure can reach here.',
     'Target: ratio >= 0.5 on PostgreSQL.',
   ],
 });
