@@ -48,7 +48,8 @@ describe.each(testDrivers())('operator CLI (%s)', (driver) => {
     const first = await run('migrate', [], config);
     expect(first.code).toBe(0);
     const second = await run('migrate', [], config);
-    expect(second).toEqual({ code: 0, out: 'Database is up to date (2/2 migrations).' });
+    expect(second.code).toBe(0);
+    expect(second.out).toMatch(/^Database is up to date \((\d+)\/\1 migrations\)\.$/);
   });
 
   it('creates a tenant with a slug from its name, and lists it', async () => {

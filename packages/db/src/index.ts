@@ -1,3 +1,4 @@
+export * from './jobs/index.ts';
 export { openDatabase } from './open.ts';
 export { isUuid } from './roles.ts';
 export * as schema from './schema/index.ts';

@@ -1,5 +1,6 @@
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import type { ClaimedJob, ClaimOptions } from './jobs/claim.ts';
 import type * as schema from './schema/index.ts';
 
 export type Schema = typeof schema;
@@ -21,6 +22,8 @@ export interface Database {
   /** Applies pending migrations as the owner, serialised by an advisory lock. */
   migrate(): Promise<{ applied: number }>;
   migrationStatus(): Promise<MigrationStatus>;
+  /** Claims due jobs across tenants (SECURITY DEFINER); see jobs/worker.ts. */
+  claimJobs(queue: string, options: ClaimOptions): Promise<ClaimedJob[]>;
   /** Cheap liveness probe of the database connection. */
   ping(): Promise<void>;
   close(): Promise<void>;

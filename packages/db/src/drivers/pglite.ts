@@ -4,8 +4,9 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { drizzle } from 'drizzle-orm/pglite';
 import lockfile from 'proper-lockfile';
+import { claimJobsIn } from '../jobs/claim.ts';
 import { readMigrationStatus, runMigrations } from '../migrator.ts';
-import { withAuthOn, withTenantOn } from '../scoped.ts';
+import { withAuthOn, withRuntimeOn, withTenantOn } from '../scoped.ts';
 import type { AnyDrizzle, Database } from '../types.ts';
 
 export type PgliteOptions = {
@@ -48,6 +49,7 @@ export async function openPglite(
     client,
     withTenant: (tenantId, fn) => withTenantOn(db, tenantId, fn),
     withAuth: (fn) => withAuthOn(db, fn),
+    claimJobs: (queue, o) => withRuntimeOn(db, (tx) => claimJobsIn(tx, queue, o)),
     migrate: () => runMigrations(db),
     migrationStatus: () => readMigrationStatus(db),
     ping: async () => {

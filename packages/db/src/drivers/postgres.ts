@@ -1,5 +1,6 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
+import { claimJobsIn } from '../jobs/claim.ts';
 import { readMigrationStatus, runMigrations } from '../migrator.ts';
 import { AUTH_ROLE, isUuid, RUNTIME_ROLE } from '../roles.ts';
 import type { AnyDrizzle, Database } from '../types.ts';
@@ -27,6 +28,8 @@ export function openPostgres(options: PostgresOptions): Database {
       return pgScopedTransaction(pool, RUNTIME_ROLE, tenantId, fn);
     },
     withAuth: (fn) => pgScopedTransaction(pool, AUTH_ROLE, '', fn),
+    claimJobs: (queue, o) =>
+      pgScopedTransaction(pool, RUNTIME_ROLE, '', (tx) => claimJobsIn(tx, queue, o)),
     migrate: () => runMigrations(db),
     migrationStatus: () => readMigrationStatus(db),
     ping: async () => {
