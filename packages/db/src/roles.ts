@@ -7,3 +7,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && UUID.test(value);
 }
+
+/** withTenant's guard: a malformed id would otherwise surface as a cast error inside a policy. */
+export function assertTenantId(tenantId: string): void {
+  if (!isUuid(tenantId)) throw new TypeError('withTenant: tenantId must be a UUID');
+}

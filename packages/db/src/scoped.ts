@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { AUTH_ROLE, isUuid, RUNTIME_ROLE } from './roles.ts';
+import { AUTH_ROLE, assertTenantId, RUNTIME_ROLE } from './roles.ts';
 import type { AnyDrizzle, Tx } from './types.ts';
 
 /**
@@ -26,8 +26,7 @@ export async function withTenantOn<T>(
   tenantId: string,
   fn: (tx: Tx) => Promise<T>,
 ): Promise<T> {
-  // A malformed id would otherwise surface as a cast error deep inside a policy.
-  if (!isUuid(tenantId)) throw new TypeError('withTenant: tenantId must be a UUID');
+  assertTenantId(tenantId);
   return scoped(db, RUNTIME_ROLE, tenantId, fn);
 }
 

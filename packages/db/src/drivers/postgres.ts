@@ -2,7 +2,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { claimJobsIn } from '../jobs/claim.ts';
 import { readMigrationStatus, runMigrations } from '../migrator.ts';
-import { AUTH_ROLE, isUuid, RUNTIME_ROLE } from '../roles.ts';
+import { AUTH_ROLE, assertTenantId, RUNTIME_ROLE } from '../roles.ts';
 import type { AnyDrizzle, Database } from '../types.ts';
 import { pgScopedTransaction } from './pg-transaction.ts';
 
@@ -24,7 +24,7 @@ export function openPostgres(options: PostgresOptions): Database {
   return {
     driver: 'postgres',
     withTenant: async (tenantId, fn) => {
-      if (!isUuid(tenantId)) throw new TypeError('withTenant: tenantId must be a UUID');
+      assertTenantId(tenantId);
       return pgScopedTransaction(pool, RUNTIME_ROLE, tenantId, fn);
     },
     withAuth: (fn) => pgScopedTransaction(pool, AUTH_ROLE, '', fn),
