@@ -29,6 +29,7 @@ describe.each(testDrivers())('tenant isolation catalog (%s)', (driver) => {
         'audit_logs',
         'budget_alerts',
         'chat_sessions',
+        'collections',
         'cost_events',
         'cost_summaries',
         'data_requests',

@@ -15,6 +15,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { createdAt, id, tenantId, updatedAt } from './columns.ts';
 import { users } from './identity.ts';
+import { collections } from './knowledge.ts';
 import { tenants } from './tenants.ts';
 
 const tenantRef = () => tenantId().references(() => tenants.id, { onDelete: 'cascade' });
@@ -31,6 +32,8 @@ export const aiPersonalities = pgTable(
     temperature: real('temperature').notNull().default(0.7),
     /** Preferred routing tier; the router may still pick a cheaper one within budget. */
     preferredTier: text('preferred_tier', { enum: ['fast', 'balanced', 'premium'] }),
+    /** Answers draw on this collection only, when set. */
+    collectionId: uuid('collection_id').references(() => collections.id, { onDelete: 'set null' }),
     isDefault: boolean('is_default').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -50,6 +53,7 @@ export const widgets = pgTable(
     personalityId: uuid('personality_id').references(() => aiPersonalities.id, {
       onDelete: 'set null',
     }),
+    collectionId: uuid('collection_id').references(() => collections.id, { onDelete: 'set null' }),
     settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
     isActive: boolean('is_active').notNull().default(true),
     createdAt: createdAt(),

@@ -1,10 +1,34 @@
 /** Knowledge base for retrieval: documents and their chunks (vector + full text). */
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, text, uuid, vector } from 'drizzle-orm/pg-core';
+import {
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  unique,
+  uniqueIndex,
+  uuid,
+  vector,
+} from 'drizzle-orm/pg-core';
 import { createdAt, id, tenantId, tsvector, updatedAt } from './columns.ts';
 import { tenants } from './tenants.ts';
 
 export const EMBEDDING_DIMENSIONS = 1024;
+
+/** A named set of documents; a personality or widget can be bound to one. */
+export const collections = pgTable(
+  'collections',
+  {
+    id: id(),
+    tenantId: tenantId().references(() => tenants.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [unique('collections_tenant_name_unique').on(t.tenantId, t.name)],
+);
 
 export const knowledgeDocuments = pgTable(
   'knowledge_documents',
@@ -18,6 +42,11 @@ export const knowledgeDocuments = pgTable(
     status: text('status', { enum: ['pending', 'processing', 'ready', 'failed'] })
       .notNull()
       .default('pending'),
+    /** Where processing is (e.g. parsing, chunking, embedding) and how far, 0-100. */
+    stage: text('stage'),
+    progress: integer('progress').notNull().default(0),
+    collectionId: uuid('collection_id').references(() => collections.id, { onDelete: 'set null' }),
+    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
     contentHash: text('content_hash'),
     byteSize: integer('byte_size'),
     error: text('error'),
@@ -25,7 +54,12 @@ export const knowledgeDocuments = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('knowledge_documents_tenant_idx').on(t.tenantId, t.createdAt)],
+  (t) => [
+    index('knowledge_documents_tenant_idx').on(t.tenantId, t.createdAt),
+    // The same file uploaded twice is one document.
+    uniqueIndex('knowledge_documents_tenant_hash_unique').on(t.tenantId, t.contentHash),
+    index('knowledge_documents_tenant_collection_idx').on(t.tenantId, t.collectionId),
+  ],
 );
 
 export const knowledgeChunks = pgTable(
@@ -39,6 +73,11 @@ export const knowledgeChunks = pgTable(
     chunkIndex: integer('chunk_index').notNull(),
     content: text('content').notNull(),
     tokenCount: integer('token_count').notNull().default(0),
+    /** Headings above the passage, outermost first, and the page it starts on: for citations. */
+    headingPath: text('heading_path').array().notNull().default(sql`'{}'::text[]`),
+    page: integer('page'),
+    /** The embedder that produced `embedding`; a model change re-embeds in the background. */
+    model: text('model'),
     embedding: vector('embedding', { dimensions: EMBEDDING_DIMENSIONS }),
     searchVector: tsvector('search_vector').generatedAlwaysAs(sql`to_tsvector('english', content)`),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
