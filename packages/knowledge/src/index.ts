@@ -1,6 +1,10 @@
 export type { Block, ParsedDocument } from './blocks.ts';
 export { type Chunk, type ChunkOptions, chunkBlocks } from './chunk.ts';
+export { ParseError } from './errors.ts';
 export { parseCsv } from './parse/csv.ts';
 export { parseHtml } from './parse/html.ts';
+export { type ParsedFile, parseFile } from './parse/index.ts';
 export { parseMarkdown } from './parse/markdown.ts';
+export { parsePdf } from './parse/pdf.ts';
 export { parseText } from './parse/text.ts';
+export { type DocumentType, sniffType } from './sniff.ts';
