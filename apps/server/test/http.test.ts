@@ -113,6 +113,9 @@ describe.each(testDrivers())('HTTP contract and bad input (%s)', (driver) => {
       expect(trpcError(r).data.field).toBe(field);
       expect(trpcError(r).message).toContain(field);
     }
+    const notObject = await h.mutate('users.updateRole', owner.cookie, [owner.userId]);
+    expect(notObject.status).toBe(400);
+    expect(trpcError(notObject).data.field).toBe('input');
     const list = await h.query('users.list', owner.cookie, { limit: 0 });
     expect(list.status).toBe(400);
     expect(trpcError(list).data.field).toBe('limit');

@@ -9,8 +9,9 @@ function fieldOf(error: ZodError): { field: string; message: string } {
   if (!issue) return { field: '', message: 'Invalid input' };
   const field =
     issue.code === 'unrecognized_keys' ? (issue.keys[0] ?? '') : issue.path.map(String).join('.');
+  if (!field) return { field: 'input', message: 'input: must be an object' };
   const message = issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message;
-  return { field, message: field ? `${field}: ${message}` : message };
+  return { field, message: `${field}: ${message}` };
 }
 
 const t = initTRPC.context<Context>().create({

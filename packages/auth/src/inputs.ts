@@ -47,6 +47,7 @@ export function firstIssue(error: z.ZodError): { field: string; message: string 
     return { field, message: `${field}: unknown field` };
   }
   const field = issue.path.join('.');
+  if (!field) return { field: 'body', message: 'body: must be a JSON object' };
   const message = issue.message.startsWith('Invalid input')
     ? `${field}: ${issue.message.toLowerCase()}`
     : `${field}: ${issue.message}`;
