@@ -6,6 +6,10 @@ const clean = (s: string) => s.replace(/\r\n?/g, '\n').trim();
 /** Markdown to blocks with marked's lexer; the first level-1 heading is the title. */
 export function parseMarkdown(source: string): ParsedDocument {
   const blocks: Block[] = [];
+  const push = (kind: 'paragraph' | 'list' | 'table' | 'code' | 'quote', raw: string) => {
+    const text = clean(raw);
+    if (text) blocks.push({ kind, text });
+  };
   const visit = (tokens: Token[]) => {
     for (const token of tokens) {
       switch (token.type) {
@@ -20,23 +24,18 @@ export function parseMarkdown(source: string): ParsedDocument {
         }
         case 'paragraph':
         case 'text':
-          if (clean(token.raw)) blocks.push({ kind: 'paragraph', text: clean(token.raw) });
+          push('paragraph', token.raw);
           break;
         case 'list':
-          blocks.push({ kind: 'list', text: clean(token.raw) });
-          break;
         case 'table':
-          blocks.push({ kind: 'table', text: clean(token.raw) });
-          break;
         case 'code':
-          blocks.push({ kind: 'code', text: clean(token.raw) });
+          push(token.type, token.raw);
           break;
         case 'blockquote':
-          blocks.push({ kind: 'quote', text: clean(token.raw) });
+          push('quote', token.raw);
           break;
         case 'html':
-          if (clean(token.raw.replace(/<[^>]*>/g, '')))
-            blocks.push({ kind: 'paragraph', text: clean(token.raw.replace(/<[^>]*>/g, ' ')) });
+          push('paragraph', token.raw.replace(/<[^>]*>/g, ' ').replace(/[ \t]+/g, ' '));
           break;
         default:
           break; // space, hr, def: no text of their own
