@@ -1,7 +1,4 @@
-import type { Identity } from '@platform/auth';
-import type { Tx } from '@platform/db';
-import { schema } from '@platform/db';
-import { and, eq } from 'drizzle-orm';
+import type { schema, Tx } from '@platform/db';
 import { DomainError } from './errors.ts';
 import { baseProcedure } from './trpc.ts';
 
@@ -31,31 +28,22 @@ export const tenantProcedure = authedProcedure.use(async ({ ctx, next }) => {
   const proceed = (tx: Tx, role: MemberRole) => next({ ctx: { tx, tenantId, role } });
   let outcome: Awaited<ReturnType<typeof proceed>> | undefined;
   try {
-    return await ctx.db.withTenant(tenantId, async (tx) => {
-      const role = await membershipRole(tx, tenantId, identity);
-      if (!role) throw new DomainError('FORBIDDEN', 'You are not a member of this organisation');
-      outcome = await proceed(tx, role);
-      if (!outcome.ok) throw new Rollback();
-      return outcome;
-    });
+    return await ctx.db.withTenant(
+      tenantId,
+      async (tx, member) => {
+        if (!member)
+          throw new DomainError('FORBIDDEN', 'You are not a member of this organisation');
+        outcome = await proceed(tx, member.role);
+        if (!outcome.ok) throw new Rollback();
+        return outcome;
+      },
+      { memberId: identity.userId },
+    );
   } catch (e) {
     if (e instanceof Rollback && outcome) return outcome;
     throw e;
   }
 });
-
-async function membershipRole(
-  tx: Tx,
-  tenantId: string,
-  identity: Identity,
-): Promise<MemberRole | undefined> {
-  const m = schema.memberships;
-  const [row] = await tx
-    .select({ role: m.role })
-    .from(m)
-    .where(and(eq(m.tenantId, tenantId), eq(m.userId, identity.userId)));
-  return row?.role;
-}
 
 export const ADMIN_ROLES: readonly MemberRole[] = ['owner', 'admin'];
 

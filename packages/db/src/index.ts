@@ -2,4 +2,4 @@ export * from './jobs/index.ts';
 export { openDatabase } from './open.ts';
 export { isUuid } from './roles.ts';
 export * as schema from './schema/index.ts';
-export type { Database, MigrationStatus, Tx } from './types.ts';
+export type { Database, Membership, MigrationStatus, TenantOptions, Tx } from './types.ts';

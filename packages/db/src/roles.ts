@@ -12,3 +12,10 @@ export function isUuid(value: unknown): value is string {
 export function assertTenantId(tenantId: string): void {
   if (!isUuid(tenantId)) throw new TypeError('withTenant: tenantId must be a UUID');
 }
+
+/** The membership look-up that opens a tenant transaction (both ids validated UUIDs). */
+export function membershipSql(tenantId: string, memberId: string): string {
+  if (!isUuid(tenantId) || !isUuid(memberId))
+    throw new TypeError('membershipSql: ids must be UUIDs');
+  return `select role from memberships where tenant_id = '${tenantId}' and user_id = '${memberId}'`;
+}

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { AUTH_ROLE, assertTenantId, RUNTIME_ROLE } from './roles.ts';
-import type { AnyDrizzle, Tx } from './types.ts';
+import { AUTH_ROLE, assertTenantId, membershipSql, RUNTIME_ROLE } from './roles.ts';
+import type { AnyDrizzle, Membership, Tx } from './types.ts';
 
 /**
  * Opens a transaction, drops to a least-privilege role and pins the tenant, all with
@@ -24,10 +24,16 @@ async function scoped<T>(
 export async function withTenantOn<T>(
   db: AnyDrizzle,
   tenantId: string,
-  fn: (tx: Tx) => Promise<T>,
+  fn: (tx: Tx, member: Membership | null) => Promise<T>,
+  memberId?: string,
 ): Promise<T> {
   assertTenantId(tenantId);
-  return scoped(db, RUNTIME_ROLE, tenantId, fn);
+  return scoped(db, RUNTIME_ROLE, tenantId, async (tx) => {
+    if (!memberId) return fn(tx, null);
+    const result = await tx.execute(sql.raw(membershipSql(tenantId, memberId)));
+    const row = (result as unknown as { rows: { role: Membership['role'] }[] }).rows[0];
+    return fn(tx, row ? { role: row.role } : null);
+  });
 }
 
 export function withAuthOn<T>(db: AnyDrizzle, fn: (tx: Tx) => Promise<T>) {

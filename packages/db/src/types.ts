@@ -11,12 +11,27 @@ export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelati
 /** A drizzle database over either driver (internal: never exported from the package). */
 export type AnyDrizzle = PgDatabase<PgQueryResultHKT, Schema>;
 
+/** The caller's standing in the transaction's tenant, read in the same round trip. */
+export type Membership = { role: (typeof schema.memberRoles)[number] };
+
+export type TenantOptions = {
+  /** Also read this user's membership of the tenant (null when they are not a member). */
+  memberId?: string;
+};
+
 export type MigrationStatus = { applied: number; expected: number; current: boolean };
 
 export interface Database {
   readonly driver: 'pglite' | 'postgres';
-  /** Runs fn in a transaction as the runtime role with RLS scoped to tenantId. */
-  withTenant<T>(tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Runs fn in a transaction as the runtime role with RLS scoped to tenantId. With
+   * `memberId`, fn also gets that user's membership, fetched with the transaction's opening.
+   */
+  withTenant<T>(
+    tenantId: string,
+    fn: (tx: Tx, member: Membership | null) => Promise<T>,
+    options?: TenantOptions,
+  ): Promise<T>;
   /** Runs fn in a transaction as the auth role: global identity tables, no tenant data. */
   withAuth<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Applies pending migrations as the owner, serialised by an advisory lock. */

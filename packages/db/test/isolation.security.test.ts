@@ -96,6 +96,25 @@ describe.each(testDrivers())('raw SQL inside withTenant (%s)', (driver) => {
     );
   });
 
+  it('reads the caller membership with the transaction opening, only within its tenant', async () => {
+    const [person] = await t.ownerQuery<{ id: string }>(
+      `insert into users (name, email) values ('Member', 'member-of-a@example.com') returning id`,
+    );
+    const userId = (person as { id: string }).id;
+    await t.ownerQuery(
+      `insert into memberships (tenant_id, user_id, role) values ($1, $2, 'admin')`,
+      [a, userId],
+    );
+    const inA = await t.db.withTenant(a, async (_tx, member) => member, { memberId: userId });
+    expect(inA).toEqual({ role: 'admin' });
+    const inB = await t.db.withTenant(b, async (_tx, member) => member, { memberId: userId });
+    expect(inB).toBeNull();
+    expect(await t.db.withTenant(a, async (_tx, member) => member)).toBeNull();
+    await expect(t.db.withTenant(a, async () => 1, { memberId: "x' or '1'='1" })).rejects.toThrow(
+      /UUID/,
+    );
+  });
+
   it('cannot INSERT rows into the other tenant', async () => {
     const before = await widgetsOfB();
     await expectDbError(

@@ -1,38 +1,44 @@
 import { NodePgSession, NodePgTransaction } from 'drizzle-orm/node-postgres';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
-import { isUuid } from '../roles.ts';
-import type { Tx } from '../types.ts';
+import { isUuid, membershipSql } from '../roles.ts';
+import type { Membership, Tx } from '../types.ts';
 
 const dialect = new PgDialect({ casing: 'snake_case' });
 
 /**
  * A scoped transaction on node-postgres whose opening costs one round trip: BEGIN, the role
- * switch and the tenant setting go as one simple-protocol message (the role is one of our
- * constants and the tenant a validated UUID, so nothing user-supplied is spliced in). The
+ * switch, the tenant setting and (optionally) the caller's membership go as one
+ * simple-protocol message (the role is one of our constants and the ids validated UUIDs, so
+ * nothing user-supplied is spliced in). The
  * rest is drizzle's own transaction object, savepoints included.
  */
 export async function pgScopedTransaction<T>(
   pool: pg.Pool,
   role: string,
   tenantId: string,
-  fn: (tx: Tx) => Promise<T>,
+  fn: (tx: Tx, member: Membership | null) => Promise<T>,
+  memberId?: string,
 ): Promise<T> {
   if (!/^[a-z_]+$/.test(role) || (tenantId !== '' && !isUuid(tenantId)))
     throw new TypeError('pgScopedTransaction: invalid role or tenant id');
+  // The membership look-up (when asked for) rides in the same message, after the scope is set.
+  const opening = `begin; select set_config('role', '${role}', true), set_config('app.current_tenant_id', '${tenantId}', true)${
+    memberId ? `; ${membershipSql(tenantId, memberId)}` : ''
+  }`;
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    await client.query(
-      `begin; select set_config('role', '${role}', true), set_config('app.current_tenant_id', '${tenantId}', true)`,
-    );
     const tx = new NodePgTransaction(
       dialect,
       new NodePgSession(client, dialect, undefined),
       undefined,
     );
     try {
-      const result = await fn(tx as unknown as Tx);
+      const results = (await client.query(opening)) as unknown as pg.QueryResult[];
+      const roleRow = memberId ? results[results.length - 1]?.rows[0] : undefined;
+      const member = roleRow ? ({ role: roleRow.role } as Membership) : null;
+      const result = await fn(tx as unknown as Tx, member);
       await client.query('commit');
       return result;
     } catch (error) {

@@ -47,7 +47,7 @@ export async function openPglite(
   return {
     driver: 'pglite',
     client,
-    withTenant: (tenantId, fn) => withTenantOn(db, tenantId, fn),
+    withTenant: (tenantId, fn, options) => withTenantOn(db, tenantId, fn, options?.memberId),
     withAuth: (fn) => withAuthOn(db, fn),
     claimJobs: (queue, o) => withRuntimeOn(db, (tx) => claimJobsIn(tx, queue, o)),
     migrate: () => runMigrations(db),

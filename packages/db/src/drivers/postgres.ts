@@ -23,9 +23,9 @@ export function openPostgres(options: PostgresOptions): Database {
   const db = drizzle(pool, { casing: 'snake_case' }) as unknown as AnyDrizzle;
   return {
     driver: 'postgres',
-    withTenant: async (tenantId, fn) => {
+    withTenant: async (tenantId, fn, options) => {
       assertTenantId(tenantId);
-      return pgScopedTransaction(pool, RUNTIME_ROLE, tenantId, fn);
+      return pgScopedTransaction(pool, RUNTIME_ROLE, tenantId, fn, options?.memberId);
     },
     withAuth: (fn) => pgScopedTransaction(pool, AUTH_ROLE, '', fn),
     claimJobs: (queue, o) =>
