@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { loadConfig } from '@platform/config';
 import { type Driver, openTestDatabase } from '@platform/db/testing';
 import { buildApp } from '../apps/server/src/app.ts';
+import { stopServer } from '../apps/server/src/in-flight.ts';
 import { createLogger } from '../apps/server/src/logger.ts';
 import { openPlatform } from '../apps/server/src/platform.ts';
 
@@ -123,8 +124,7 @@ export async function startBenchServer(driver: Driver, poolSize = 10) {
     cookie,
     userId,
     close: async () => {
-      await app.close();
-      await app.inFlight.drained(10_000);
+      await stopServer(app, 10_000);
       platform.redis?.disconnect();
       await t.close();
     },

@@ -1,5 +1,17 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 
+/** What Fastify's own 4xx errors (all about the body) say to the client. */
+function clientError(error: FastifyError, status: number): { code: string; message: string } {
+  if (
+    error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+    error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+  )
+    return { code: 'INVALID_JSON', message: 'body: not valid JSON' };
+  if (status === 413) return { code: 'PAYLOAD_TOO_LARGE', message: 'body: larger than 1 MB' };
+  if (status === 415) return { code: 'UNSUPPORTED_MEDIA_TYPE', message: error.message };
+  return { code: 'BAD_REQUEST', message: error.message };
+}
+
 /**
  * REST errors answer `{ code, message, field? }` (the shape Better Auth uses too). Client
  * mistakes keep their 4xx status; anything else is a 500 whose cause is only logged.
@@ -13,20 +25,7 @@ export function registerErrorHandler(app: FastifyInstance) {
         .status(500)
         .send({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' });
     }
-    const code =
-      error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
-        ? 'INVALID_JSON'
-        : status === 413
-          ? 'PAYLOAD_TOO_LARGE'
-          : status === 415
-            ? 'UNSUPPORTED_MEDIA_TYPE'
-            : 'BAD_REQUEST';
-    const message =
-      code === 'INVALID_JSON'
-        ? 'body: not valid JSON'
-        : code === 'PAYLOAD_TOO_LARGE'
-          ? 'body: larger than 1 MB'
-          : error.message;
+    const { code, message } = clientError(error, status);
     return reply.status(status).send({ code, message, field: 'body' });
   });
   app.setNotFoundHandler((request, reply) =>

@@ -43,3 +43,12 @@ export function trackInFlight(app: FastifyInstance) {
           }),
   });
 }
+
+/**
+ * Stops accepting, closes idle and finished connections, and waits (up to `timeoutMs`) for
+ * handlers still running; true when they all finished. The database may close after this.
+ */
+export async function stopServer(app: FastifyInstance, timeoutMs: number): Promise<boolean> {
+  await app.close();
+  return app.inFlight.drained(timeoutMs);
+}

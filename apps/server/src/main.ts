@@ -1,6 +1,7 @@
 /** `npm start`: one process serving the platform on PORT (default 3000). */
 import { ConfigError, loadConfig } from '@platform/config';
 import { buildApp } from './app.ts';
+import { stopServer } from './in-flight.ts';
 import { createLogger } from './logger.ts';
 import { openPlatform } from './platform.ts';
 
@@ -41,8 +42,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     }, 25_000);
     force.unref();
     try {
-      await app.close();
-      if (!(await app.inFlight.drained(20_000)))
+      if (!(await stopServer(app, 20_000)))
         log.warn({ inFlight: app.inFlight.count() }, 'closing with requests still running');
       await platform.close();
       process.exit(0);

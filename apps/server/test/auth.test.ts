@@ -189,39 +189,29 @@ describe.each(testDrivers())('auth flows (%s)', (driver) => {
 
   it('refuses cross-site browser requests carrying the session cookie', async () => {
     const acct = await h.signUp('Csrf Target Ltd');
-    const evil = await h.app.inject({
-      method: 'POST',
-      url: '/api/auth/sign-out',
-      headers: {
-        cookie: acct.cookie,
-        origin: 'https://evil.example',
-        'content-type': 'application/json',
-      },
-      payload: '{}',
+    const send = (url: string, headers: Record<string, string>, body: unknown = {}) =>
+      h.app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json', ...headers },
+        payload: JSON.stringify(body),
+      });
+    const evil = await send('/api/auth/sign-out', {
+      cookie: acct.cookie,
+      origin: 'https://evil.example',
     });
     expect(evil.statusCode).toBe(403);
-    const noOrigin = await h.app.inject({
-      method: 'POST',
-      url: '/api/auth/sign-out',
-      headers: {
-        cookie: acct.cookie,
-        'sec-fetch-site': 'cross-site',
-        'sec-fetch-mode': 'cors',
-        'content-type': 'application/json',
-      },
-      payload: '{}',
+    const noOrigin = await send('/api/auth/sign-out', {
+      cookie: acct.cookie,
+      'sec-fetch-site': 'cross-site',
+      'sec-fetch-mode': 'cors',
     });
     expect(noOrigin.statusCode).toBe(403);
-    const login = await h.app.inject({
-      method: 'POST',
-      url: '/api/auth/sign-in/email',
-      headers: {
-        'sec-fetch-site': 'cross-site',
-        'sec-fetch-mode': 'navigate',
-        'content-type': 'application/json',
-      },
-      payload: JSON.stringify({ email: acct.email, password: acct.password }),
-    });
+    const login = await send(
+      '/api/auth/sign-in/email',
+      { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' },
+      { email: acct.email, password: acct.password },
+    );
     expect(login.statusCode).toBe(403);
     expect((await h.query('users.me', acct.cookie)).status).toBe(200);
   });

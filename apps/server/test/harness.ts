@@ -6,6 +6,7 @@ import { type Config, loadConfig } from '@platform/config';
 import { type Driver, openTestDatabase, type TestDatabase } from '@platform/db/testing';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../src/app.ts';
+import { stopServer } from '../src/in-flight.ts';
 import { createLogger } from '../src/logger.ts';
 import { openPlatform, type Platform } from '../src/platform.ts';
 
@@ -129,8 +130,7 @@ export async function startHarness(
     query,
     mutate,
     close: async () => {
-      await app.close();
-      await app.inFlight.drained(10_000);
+      await stopServer(app, 10_000);
       platform.redis?.disconnect();
       await t.close();
       rmSync(dataDir, { recursive: true, force: true });

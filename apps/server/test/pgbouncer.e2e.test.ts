@@ -5,6 +5,7 @@ import { openTestDatabase, type TestDatabase } from '@platform/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
+import { stopServer } from '../src/in-flight.ts';
 import { createLogger } from '../src/logger.ts';
 import { openPlatform, type Platform } from '../src/platform.ts';
 import { cookieOf } from './harness.ts';
@@ -41,7 +42,7 @@ describe('through PgBouncer in transaction mode', () => {
     app = await buildApp(platform);
   });
   afterAll(async () => {
-    await app?.close();
+    if (app) await stopServer(app, 10_000);
     await platform?.db.close();
     await t?.close();
   });

@@ -45,7 +45,7 @@ export const tenantProcedure = authedProcedure.use(async ({ ctx, next }) => {
   }
 });
 
-export const ADMIN_ROLES: readonly MemberRole[] = ['owner', 'admin'];
+const ADMIN_ROLES: readonly MemberRole[] = ['owner', 'admin'];
 
 /** Owners and admins of the current tenant. */
 export const adminProcedure = tenantProcedure.use(async ({ ctx, next }) => {

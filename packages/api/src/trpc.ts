@@ -52,6 +52,4 @@ const domainErrors = t.middleware(async ({ next }) => {
 });
 
 export const router = t.router;
-export const middleware = t.middleware;
-export const createCallerFactory = t.createCallerFactory;
 export const baseProcedure = t.procedure.use(domainErrors);

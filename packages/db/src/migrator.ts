@@ -47,8 +47,12 @@ export async function runMigrations(db: AnyDrizzle): Promise<{ applied: number }
   });
 }
 
+/** The shipped migrations' hashes; the files do not change while the process runs. */
+let shipped: string[] | undefined;
+
 export async function readMigrationStatus(db: AnyDrizzle): Promise<MigrationStatus> {
-  const expected = readMigrationFiles({ migrationsFolder }).map((m) => m.hash);
+  shipped ??= readMigrationFiles({ migrationsFolder }).map((m) => m.hash);
+  const expected = shipped;
   try {
     const rows = await withRuntimeOn(db, (tx) =>
       tx.execute(sql`select hash from drizzle.__drizzle_migrations`),
