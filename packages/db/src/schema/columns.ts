@@ -15,7 +15,12 @@ export const updatedAt = () =>
     .defaultNow()
     .$onUpdate(() => new Date());
 
-/** Postgres full-text vector; filled by a generated column, never written by code. */
+/** Postgres full-text vector. */
 export const tsvector = customType<{ data: string }>({
   dataType: () => 'tsvector',
+});
+
+/** Raw bytes (uploaded originals). */
+export const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
 });

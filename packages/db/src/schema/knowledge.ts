@@ -1,17 +1,20 @@
 /** Knowledge base for retrieval: documents and their chunks (vector + full text). */
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
+  boolean,
   index,
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   unique,
   uniqueIndex,
   uuid,
   vector,
 } from 'drizzle-orm/pg-core';
-import { createdAt, id, tenantId, tsvector, updatedAt } from './columns.ts';
+import { bytea, createdAt, id, tenantId, tsvector, updatedAt } from './columns.ts';
 import { tenants } from './tenants.ts';
 
 export const EMBEDDING_DIMENSIONS = 1024;
@@ -59,8 +62,23 @@ export const knowledgeDocuments = pgTable(
     // The same file uploaded twice is one document.
     uniqueIndex('knowledge_documents_tenant_hash_unique').on(t.tenantId, t.contentHash),
     index('knowledge_documents_tenant_collection_idx').on(t.tenantId, t.collectionId),
+    // Uploading again from the same source replaces the document's content.
+    uniqueIndex('knowledge_documents_tenant_source_unique')
+      .on(t.tenantId, t.sourceUri)
+      .where(sql`source_uri is not null`),
   ],
 );
+
+/** The uploaded original, kept so ingestion can resume or re-run after a crash. */
+export const knowledgeFiles = pgTable('knowledge_files', {
+  documentId: uuid('document_id')
+    .primaryKey()
+    .references(() => knowledgeDocuments.id, { onDelete: 'cascade' }),
+  tenantId: tenantId().references(() => tenants.id, { onDelete: 'cascade' }),
+  contentHash: text('content_hash').notNull(),
+  content: bytea('content').notNull(),
+  createdAt: createdAt(),
+});
 
 export const knowledgeChunks = pgTable(
   'knowledge_chunks',
@@ -70,6 +88,16 @@ export const knowledgeChunks = pgTable(
     documentId: uuid('document_id')
       .notNull()
       .references(() => knowledgeDocuments.id, { onDelete: 'cascade' }),
+    /** Content hash of the document version this chunk came from. */
+    documentVersion: text('document_version').notNull(),
+    /**
+     * Searchable. A version's chunks are written inactive while it is processed and switched
+     * on together, so a re-upload keeps the old passages searchable until the new ones are done.
+     */
+    active: boolean('active').notNull().default(false),
+    /** Copied from the document so filtered vector searches need no join. */
+    collectionId: uuid('collection_id'),
+    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
     chunkIndex: integer('chunk_index').notNull(),
     content: text('content').notNull(),
     tokenCount: integer('token_count').notNull().default(0),
@@ -79,13 +107,42 @@ export const knowledgeChunks = pgTable(
     /** The embedder that produced `embedding`; a model change re-embeds in the background. */
     model: text('model'),
     embedding: vector('embedding', { dimensions: EMBEDDING_DIMENSIONS }),
-    searchVector: tsvector('search_vector').generatedAlwaysAs(sql`to_tsvector('english', content)`),
+    /** Title, headings (weight A) and passage; written with the chunk, read by BM25. */
+    searchVector: tsvector('search_vector').notNull(),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
   },
   (t) => [
     index('knowledge_chunks_tenant_doc_idx').on(t.tenantId, t.documentId, t.chunkIndex),
+    // Resumed ingestion writes each chunk of a version once.
+    uniqueIndex('knowledge_chunks_version_unique').on(
+      t.documentId,
+      t.documentVersion,
+      t.chunkIndex,
+    ),
     index('knowledge_chunks_embedding_hnsw').using('hnsw', t.embedding.op('vector_cosine_ops')),
     index('knowledge_chunks_search_gin').using('gin', t.searchVector),
   ],
 );
+
+/**
+ * BM25 statistics per tenant over active chunks: how many chunks hold each term...
+ */
+export const knowledgeTerms = pgTable(
+  'knowledge_terms',
+  {
+    tenantId: tenantId().references(() => tenants.id, { onDelete: 'cascade' }),
+    term: text('term').notNull(),
+    documentFrequency: integer('document_frequency').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.term] })],
+);
+
+/** ...and how many active chunks there are, and their total length in terms. */
+export const knowledgeStats = pgTable('knowledge_stats', {
+  tenantId: tenantId()
+    .primaryKey()
+    .references(() => tenants.id, { onDelete: 'cascade' }),
+  chunkCount: bigint('chunk_count', { mode: 'number' }).notNull().default(0),
+  totalLength: bigint('total_length', { mode: 'number' }).notNull().default(0),
+});
