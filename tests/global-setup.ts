@@ -1,4 +1,5 @@
 import { preparePostgresTemplate } from '@platform/db/testing';
+import { prepareLocalEmbedder } from '@platform/knowledge';
 
 /**
  * With DATABASE_URL set, every suite also runs on PostgreSQL: migrate a template once,
@@ -6,6 +7,9 @@ import { preparePostgresTemplate } from '@platform/db/testing';
  * a missing DATABASE_URL into a failure instead of a silently skipped suite.
  */
 export default async function setup() {
+  // The local embedder's word-vector cache: built once here (seconds, first run only), not by
+  // every test worker at once.
+  await prepareLocalEmbedder();
   const url = process.env.DATABASE_URL;
   if (!url) {
     if (process.env.REQUIRE_POSTGRES === '1')

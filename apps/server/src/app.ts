@@ -5,6 +5,7 @@ import { registerErrorHandler } from './errors.ts';
 import { registerHealthRoutes } from './health.ts';
 import { registerHomePage } from './home.ts';
 import { trackInFlight } from './in-flight.ts';
+import { registerKnowledgeUpload } from './knowledge-upload.ts';
 import type { Platform } from './platform.ts';
 import { registerTrpcRoutes } from './trpc-route.ts';
 
@@ -36,6 +37,7 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
   registerAuthRoutes(app, platform.auth, platform.identity, platform.config.PUBLIC_URL);
   registerHomePage(app);
 
+  await registerKnowledgeUpload(app, platform);
   registerTrpcRoutes(app, platform);
   return app;
 }

@@ -1,13 +1,21 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 
 /** What Fastify's own 4xx errors (all about the body) say to the client. */
-function clientError(error: FastifyError, status: number): { code: string; message: string } {
+function clientError(
+  error: FastifyError,
+  status: number,
+  bodyLimit: number,
+): { code: string; message: string } {
   if (
     error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
     error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
   )
     return { code: 'INVALID_JSON', message: 'body: not valid JSON' };
-  if (status === 413) return { code: 'PAYLOAD_TOO_LARGE', message: 'body: larger than 1 MB' };
+  if (status === 413)
+    return {
+      code: 'PAYLOAD_TOO_LARGE',
+      message: `body: larger than ${Math.round(bodyLimit / 1048576)} MB`,
+    };
   if (status === 415) return { code: 'UNSUPPORTED_MEDIA_TYPE', message: error.message };
   return { code: 'BAD_REQUEST', message: error.message };
 }
@@ -25,7 +33,7 @@ export function registerErrorHandler(app: FastifyInstance) {
         .status(500)
         .send({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' });
     }
-    const { code, message } = clientError(error, status);
+    const { code, message } = clientError(error, status, request.routeOptions.bodyLimit ?? 1048576);
     return reply.status(status).send({ code, message, field: 'body' });
   });
   app.setNotFoundHandler((request, reply) =>

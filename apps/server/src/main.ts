@@ -20,6 +20,7 @@ const log = createLogger(config);
 const platform = await openPlatform(config, log);
 const app = await buildApp(platform);
 await app.listen({ port: config.PORT, host: config.HOST });
+await platform.knowledge.start();
 log.info(
   {
     url: config.PUBLIC_URL,

@@ -8,6 +8,7 @@ import {
 } from '@platform/auth';
 import type { Config } from '@platform/config';
 import { type Database, openDatabase } from '@platform/db';
+import { createEmbedder, createKnowledgeService, type KnowledgeService } from '@platform/knowledge';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -19,9 +20,21 @@ export type Platform = {
   identity: IdentityResolver;
   hasher: PasswordHasher;
   redis: Redis | null;
+  knowledge: KnowledgeService;
   log: Logger;
   close(): Promise<void>;
 };
+
+/** The configured embedder: in process by default, Voyage or OpenAI when chosen. */
+function embedderFor(config: Config) {
+  const provider = config.EMBEDDING_PROVIDER;
+  const apiKey = provider === 'voyage' ? config.VOYAGE_API_KEY : config.OPENAI_API_KEY;
+  return createEmbedder({
+    provider,
+    ...(provider !== 'local' && apiKey ? { apiKey } : {}),
+    ...(config.EMBEDDING_BASE_URL ? { baseUrl: config.EMBEDDING_BASE_URL } : {}),
+  });
+}
 
 export async function openPlatform(
   config: Config,
@@ -50,6 +63,14 @@ export async function openPlatform(
     ? new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })
     : null;
   redis?.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  const knowledge = createKnowledgeService(db, {
+    embedder: embedderFor(config),
+    maxUploadBytes: Math.round(config.KNOWLEDGE_MAX_UPLOAD_MB * 1024 * 1024),
+    concurrency: config.INGEST_CONCURRENCY,
+    tenantConcurrency: config.INGEST_TENANT_CONCURRENCY,
+    leaseSeconds: config.INGEST_LEASE_SECONDS,
+    log: log.child({ module: 'knowledge' }),
+  });
   return {
     config,
     db,
@@ -57,8 +78,11 @@ export async function openPlatform(
     identity,
     hasher,
     redis,
+    knowledge,
     log,
     close: async () => {
+      // Running ingestion stops between batches; its job resumes on the next start.
+      await knowledge.stop();
       redis?.disconnect();
       await db.close();
     },

@@ -1,6 +1,6 @@
 import { type AppRouter, appRouter, createContext } from '@platform/api';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendFetchResponse, toFetchRequest } from './fetch-bridge.ts';
 import type { Platform } from './platform.ts';
 
@@ -10,27 +10,32 @@ import type { Platform } from './platform.ts';
  * reply is sent buffered, which is cheaper than piping the Response stream.
  */
 export function registerTrpcRoutes(app: FastifyInstance, platform: Platform) {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const response = await fetchRequestHandler<AppRouter>({
+      endpoint: '/trpc',
+      req: toFetchRequest(request, platform.config.PUBLIC_URL),
+      router: appRouter,
+      createContext: () =>
+        createContext({
+          db: platform.db,
+          knowledge: platform.knowledge,
+          requestId: request.id,
+          log: request.log,
+          resolveIdentity: () => platform.identity(request.headers.cookie),
+        }),
+      onError: ({ error, path }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR')
+          request.log.error({ err: error.cause ?? error, path }, 'procedure failed');
+      },
+    });
+    return sendFetchResponse(reply, response);
+  };
+  app.route({ method: ['GET', 'POST'], url: '/trpc/*', handler });
+  // Uploads carry a base64 file: only this procedure gets a body limit to match.
   app.route({
-    method: ['GET', 'POST'],
-    url: '/trpc/*',
-    handler: async (request, reply) => {
-      const response = await fetchRequestHandler<AppRouter>({
-        endpoint: '/trpc',
-        req: toFetchRequest(request, platform.config.PUBLIC_URL),
-        router: appRouter,
-        createContext: () =>
-          createContext({
-            db: platform.db,
-            requestId: request.id,
-            log: request.log,
-            resolveIdentity: () => platform.identity(request.headers.cookie),
-          }),
-        onError: ({ error, path }) => {
-          if (error.code === 'INTERNAL_SERVER_ERROR')
-            request.log.error({ err: error.cause ?? error, path }, 'procedure failed');
-        },
-      });
-      return sendFetchResponse(reply, response);
-    },
+    method: 'POST',
+    url: '/trpc/knowledge.upload',
+    bodyLimit: Math.ceil((platform.knowledge.maxUploadBytes * 4) / 3) + 64 * 1024,
+    handler,
   });
 }

@@ -1,7 +1,7 @@
 import { appRouter } from '@platform/api';
 import { testDrivers } from '@platform/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWorld, expectIsolated, type Probe, type World } from './cross-tenant.ts';
+import { B_SECRET, buildWorld, expectIsolated, type Probe, type World } from './cross-tenant.ts';
 import { type Harness, startHarness } from './harness.ts';
 
 /**
@@ -22,6 +22,40 @@ const probes: Probe[] = [
     kind: 'mutation',
     input: (w) => ({ userId: w.b.owner.userId, role: 'member' }),
   },
+  {
+    path: 'knowledge.upload',
+    kind: 'mutation',
+    input: (w) => ({
+      fileName: 'a.md',
+      contentBase64: Buffer.from('# A\n\nfiled into B').toString('base64'),
+      collectionId: w.b.collectionId,
+    }),
+  },
+  { path: 'knowledge.list', kind: 'query', input: (w) => ({ collectionId: w.b.collectionId }) },
+  { path: 'knowledge.list', kind: 'query', input: () => ({ limit: 200 }) },
+  { path: 'knowledge.get', kind: 'query', input: (w) => ({ documentId: w.b.documentId }) },
+  {
+    path: 'knowledge.update',
+    kind: 'mutation',
+    input: (w) => ({ documentId: w.b.documentId, title: 'taken over', tags: ['x'] }),
+  },
+  { path: 'knowledge.remove', kind: 'mutation', input: (w) => ({ documentId: w.b.documentId }) },
+  { path: 'knowledge.search', kind: 'query', input: () => ({ query: B_SECRET, limit: 50 }) },
+  {
+    path: 'knowledge.search',
+    kind: 'query',
+    input: (w) => ({
+      query: B_SECRET,
+      filters: { documentIds: [w.b.documentId], collectionId: w.b.collectionId, tags: ['board'] },
+    }),
+  },
+  { path: 'collections.list', kind: 'query' },
+  { path: 'collections.create', kind: 'mutation', input: () => ({ name: 'B private' }) },
+  {
+    path: 'collections.remove',
+    kind: 'mutation',
+    input: (w) => ({ collectionId: w.b.collectionId }),
+  },
 ];
 
 /** Procedures that need no tenant (none yet); listed so the completeness check stays honest. */
@@ -33,7 +67,7 @@ describe.each(testDrivers())('cross-tenant isolation of every procedure (%s)', (
   beforeAll(async () => {
     h = await startHarness(driver);
     w = await buildWorld(h);
-  });
+  }, 120_000);
   afterAll(() => h?.close());
 
   it('has a probe for every procedure in the router', () => {
@@ -65,6 +99,10 @@ describe.each(testDrivers())('cross-tenant isolation of every procedure (%s)', (
       userId: w.b.member.userId,
       role: 'member',
     });
+    const found = await h.query('knowledge.search', w.b.owner.cookie, { query: B_SECRET });
+    expect(JSON.stringify(found.body)).toContain(B_SECRET);
+    const doc = await h.query('knowledge.get', w.b.owner.cookie, { documentId: w.b.documentId });
+    expect(doc.status).toBe(200);
   });
 
   it('ignores a tenant id smuggled into input', async () => {

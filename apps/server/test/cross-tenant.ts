@@ -4,8 +4,18 @@ import type { Account, Harness, Reply } from './harness.ts';
 /** Two organisations: the caller's (A) and a victim (B) with an owner and a plain member. */
 export type World = {
   a: { owner: Account };
-  b: { owner: Account; member: { userId: string; email: string } };
+  b: {
+    owner: Account;
+    member: { userId: string; email: string };
+    /** A searchable document in a collection, with words no other tenant uses. */
+    documentId: string;
+    collectionId: string;
+  };
 };
+
+/** Words only tenant B's document contains; a probe's answer must never show them. */
+export const B_SECRET = 'zanzibar quokka ledger';
+const B_FILE = 'tenant-b-confidential.md';
 
 export async function buildWorld(h: Harness): Promise<World> {
   const a = { owner: await h.signUp('Tenant A Corp') };
@@ -16,7 +26,37 @@ export async function buildWorld(h: Harness): Promise<World> {
     `insert into memberships (tenant_id, user_id, role) values ($1, $2, 'member')`,
     [bOwner.tenantId, other.userId],
   );
-  return { a, b: { owner: bOwner, member: { userId: other.userId, email: other.email } } };
+  const collection = await h.mutate('collections.create', bOwner.cookie, { name: 'B private' });
+  const collectionId = (collection.body.result as { data: { id: string } }).data.id;
+  const upload = await h.mutate('knowledge.upload', bOwner.cookie, {
+    fileName: B_FILE,
+    contentBase64: Buffer.from(`# Board minutes\n\nThe ${B_SECRET} is kept offshore.`).toString(
+      'base64',
+    ),
+    collectionId,
+    tags: ['board'],
+  });
+  const documentId = (upload.body.result as { data: { document: { id: string } } }).data.document
+    .id;
+  await h.platform.knowledge.start();
+  for (let i = 0; ; i++) {
+    const [doc] = await h.t.ownerQuery<{ status: string }>(
+      'select status from knowledge_documents where id = $1',
+      [documentId],
+    );
+    if (doc?.status === 'ready') break;
+    if (i > 600) throw new Error(`tenant B's document did not become ready: ${doc?.status}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    a,
+    b: {
+      owner: bOwner,
+      member: { userId: other.userId, email: other.email },
+      documentId,
+      collectionId,
+    },
+  };
 }
 
 /** Every row tenant B owns, across every tenant-scoped table found in the catalog. */
@@ -38,7 +78,7 @@ export async function snapshotTenant(
   };
   for (const { table } of tables)
     snapshot[table] = await h.t.ownerQuery(
-      `select * from "${table}" where tenant_id = $1 order by id`,
+      `select * from "${table}" where tenant_id = $1 order by 1, 2`,
       [tenantId],
     );
   return snapshot;
@@ -75,6 +115,10 @@ export async function expectIsolated(h: Harness, w: World, probe: Probe): Promis
     w.b.owner.email,
     w.b.member.userId,
     w.b.member.email,
+    w.b.documentId,
+    w.b.collectionId,
+    B_SECRET,
+    B_FILE,
   ])
     expect(text, `${probe.path} leaked ${secret}`).not.toContain(secret);
   expect(await snapshotTenant(h, w.b.owner.tenantId), `${probe.path} changed tenant B`).toEqual(

@@ -131,6 +131,7 @@ export async function startHarness(
     mutate,
     close: async () => {
       await stopServer(app, 10_000);
+      await platform.knowledge.stop();
       platform.redis?.disconnect();
       await t.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import type { Identity } from '@platform/auth';
 import type { Database } from '@platform/db';
+import type { KnowledgeService } from '@platform/knowledge';
 
 /** Minimal logger surface (pino-compatible) so the API does not depend on the server. */
 export type Log = {
@@ -10,6 +11,7 @@ export type Log = {
 
 export type Context = {
   db: Database;
+  knowledge: KnowledgeService;
   requestId: string;
   log: Log;
   /** Resolves the caller from the request's session; memoised per request. */
@@ -19,6 +21,7 @@ export type Context = {
 /** Builds a request context; `resolveIdentity` is called at most once, and only when needed. */
 export function createContext(opts: {
   db: Database;
+  knowledge: KnowledgeService;
   requestId: string;
   log: Log;
   resolveIdentity: () => Promise<Identity | null>;
@@ -26,6 +29,7 @@ export function createContext(opts: {
   let pending: Promise<Identity | null> | undefined;
   return {
     db: opts.db,
+    knowledge: opts.knowledge,
     requestId: opts.requestId,
     log: opts.log,
     identity: () => {

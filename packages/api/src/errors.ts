@@ -1,3 +1,5 @@
+import { KnowledgeInputError } from '@platform/knowledge';
+
 /** The one domain error type. Routers, REST and sockets throw it; one formatter maps it out. */
 export type DomainErrorCode =
   | 'BAD_REQUEST'
@@ -5,6 +7,8 @@ export type DomainErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'TOO_MANY_REQUESTS'
   | 'SERVICE_UNAVAILABLE';
 
@@ -24,3 +28,23 @@ export class DomainError extends Error {
 }
 
 export const notFound = (what: string) => new DomainError('NOT_FOUND', `${what} not found`);
+
+const CODE_BY_STATUS: Record<number, DomainErrorCode> = {
+  400: 'BAD_REQUEST',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+/** A package's own input error (it names a field and an HTTP status) as a domain error. */
+export function asDomainError(error: unknown): DomainError | undefined {
+  if (error instanceof DomainError) return error;
+  if (error instanceof KnowledgeInputError)
+    return new DomainError(
+      CODE_BY_STATUS[error.status] ?? 'BAD_REQUEST',
+      error.message,
+      error.field,
+    );
+  return undefined;
+}

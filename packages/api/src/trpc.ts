@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context.ts';
-import { DomainError } from './errors.ts';
+import { asDomainError, DomainError } from './errors.ts';
 
 /** Where in the input a validation error points, e.g. `role` or `items.0.name`. */
 function fieldOf(error: ZodError): { field: string; message: string } {
@@ -44,10 +44,8 @@ const t = initTRPC.context<Context>().create({
 /** Maps domain errors thrown anywhere below to their tRPC code. */
 const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof DomainError) {
-    const cause = result.error.cause;
-    throw new TRPCError({ code: cause.code, message: cause.message, cause });
-  }
+  const cause = result.ok ? undefined : asDomainError(result.error.cause);
+  if (cause) throw new TRPCError({ code: cause.code, message: cause.message, cause });
   return result;
 });
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { configSchema, productionProblems, type RawConfig } from './schema.ts';
+import { configSchema, crossFieldProblems, productionProblems, type RawConfig } from './schema.ts';
 
 export type Config = Omit<RawConfig, 'AUTH_SECRET' | 'PUBLIC_URL'> & {
   AUTH_SECRET: string;
@@ -43,6 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems = [
     ...(parsed.error?.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`) ?? []),
     ...productionProblems(env),
+    ...crossFieldProblems(env),
   ];
   if (!parsed.success || problems.length) throw new ConfigError(problems);
   const c = parsed.data;

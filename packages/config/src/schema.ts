@@ -36,6 +36,22 @@ export const configSchema = z.object({
   PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** Hash requests allowed to wait; beyond this sign-ins answer 503 instead of queueing memory. */
   PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).max(10000).default(64),
+  /** Largest uploaded document, in megabytes. */
+  KNOWLEDGE_MAX_UPLOAD_MB: z.coerce.number().positive().max(1024).default(25),
+  /** Ingestion jobs this process runs at once, and one tenant may run at once across processes. */
+  INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  INGEST_TENANT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  /** A crashed worker's ingestion job is picked up again this many seconds after its last heartbeat. */
+  INGEST_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** local (in process, the default), voyage (voyage-3) or openai (text-embedding-3-small). */
+  EMBEDDING_PROVIDER: z.enum(['local', 'voyage', 'openai']).default('local'),
+  VOYAGE_API_KEY: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
+  OPENAI_API_KEY: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
+  /** Another endpoint speaking the provider's API (a proxy, a gateway, a test server). */
+  EMBEDDING_BASE_URL: z.preprocess(
+    emptyAsUndefined,
+    z.url({ message: 'must be a URL' }).optional(),
+  ),
 });
 
 /** Settings production cannot run without; checked alongside the schema so all errors show at once. */
@@ -44,6 +60,16 @@ export function productionProblems(env: Record<string, string | undefined>): str
   const problems: string[] = [];
   if (!env.AUTH_SECRET) problems.push('AUTH_SECRET: is required in production');
   if (!env.PUBLIC_URL) problems.push('PUBLIC_URL: is required in production');
+  return problems;
+}
+
+/** Checks that need two settings at once. */
+export function crossFieldProblems(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  if (env.EMBEDDING_PROVIDER === 'voyage' && !env.VOYAGE_API_KEY)
+    problems.push('VOYAGE_API_KEY: is required when EMBEDDING_PROVIDER=voyage');
+  if (env.EMBEDDING_PROVIDER === 'openai' && !env.OPENAI_API_KEY)
+    problems.push('OPENAI_API_KEY: is required when EMBEDDING_PROVIDER=openai');
   return problems;
 }
 

@@ -57,3 +57,30 @@ ALTER FUNCTION platform_documents_to_reembed(text) OWNER TO platform_definer;
 REVOKE ALL ON FUNCTION platform_documents_to_reembed(text) FROM PUBLIC;
 --> statement-breakpoint
 GRANT EXECUTE ON FUNCTION platform_documents_to_reembed(text) TO platform_runtime;
+--> statement-breakpoint
+-- The CLI may create an organisation with no owner yet (ingesting into a fresh embedded
+-- demo); everything else passes an owner as before.
+CREATE OR REPLACE FUNCTION platform_create_tenant(p_name text, p_slug text, p_owner uuid)
+RETURNS TABLE (tenant_id uuid, slug text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  new_id uuid := gen_random_uuid();
+  previous text := current_setting('app.current_tenant_id', true);
+  candidate text;
+BEGIN
+  PERFORM set_config('app.current_tenant_id', new_id::text, true);
+  FOR i IN 1..100 LOOP
+    candidate := CASE WHEN i = 1 THEN p_slug ELSE p_slug || '-' || i END;
+    BEGIN
+      INSERT INTO tenants (id, name, slug) VALUES (new_id, p_name, candidate);
+      EXIT;
+    EXCEPTION WHEN unique_violation THEN
+      IF i = 100 THEN RAISE; END IF;
+    END;
+  END LOOP;
+  IF p_owner IS NOT NULL THEN
+    INSERT INTO memberships (tenant_id, user_id, role) VALUES (new_id, p_owner, 'owner');
+  END IF;
+  PERFORM set_config('app.current_tenant_id', coalesce(previous, ''), true);
+  RETURN QUERY SELECT new_id, candidate;
+END $$;

@@ -1,5 +1,6 @@
 export * from './jobs/index.ts';
 export { openDatabase } from './open.ts';
+export type { StaleDocument } from './reembed.ts';
 export { isUuid } from './roles.ts';
 export * as schema from './schema/index.ts';
 export type { Database, Membership, MigrationStatus, TenantOptions, Tx } from './types.ts';

@@ -1,6 +1,7 @@
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import type { ClaimedJob, ClaimOptions } from './jobs/claim.ts';
+import type { StaleDocument } from './reembed.ts';
 import type * as schema from './schema/index.ts';
 
 export type Schema = typeof schema;
@@ -39,6 +40,8 @@ export interface Database {
   migrationStatus(): Promise<MigrationStatus>;
   /** Claims due jobs across tenants (SECURITY DEFINER); see jobs/worker.ts. */
   claimJobs(queue: string, options: ClaimOptions): Promise<ClaimedJob[]>;
+  /** Documents whose searchable chunks another embedding model made (SECURITY DEFINER). */
+  documentsToReembed(model: string): Promise<StaleDocument[]>;
   /** Cheap liveness probe of the database connection. */
   ping(): Promise<void>;
   close(): Promise<void>;

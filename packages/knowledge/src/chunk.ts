@@ -63,7 +63,7 @@ function tail(text: string, chars: number): string {
 }
 
 /**
- * Structure-aware chunking: a heading always starts a new chunk; blocks under it gather into
+ * Structure-aware chunking: a heading or a new page always starts a new chunk; blocks under it gather into
  * chunks of about `targetChars`; a block that does not fit is split at its own seams; chunks
  * after the first in a section start with a little overlap from the one before.
  */
@@ -100,6 +100,9 @@ export function chunkBlocks(blocks: Block[], options: ChunkOptions = {}): Chunk[
       path.push({ level: block.level, text: block.text });
       continue;
     }
+    // A new page starts a new chunk, so a citation's page number covers the whole passage.
+    if (parts.length && block.page !== undefined && page !== undefined && block.page !== page)
+      flush(true);
     for (const piece of splitBlock(block, target - overlap)) {
       if (parts.length && size() + piece.length > target) flush(true);
       if (!parts.length) page = block.page;

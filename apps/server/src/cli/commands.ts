@@ -1,11 +1,15 @@
 import type { Command } from './command.ts';
 import { createTenant } from './create-tenant.ts';
+import { ingest } from './ingest.ts';
 import { listTenants } from './list-tenants.ts';
 import { migrate } from './migrate.ts';
+import { search } from './search.ts';
 
 /** Every operator command; later features add theirs here. */
 export const commands: Record<string, Command> = {
   migrate,
   'create-tenant': createTenant,
   'list-tenants': listTenants,
+  ingest,
+  search,
 };

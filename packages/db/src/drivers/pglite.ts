@@ -6,6 +6,7 @@ import { drizzle } from 'drizzle-orm/pglite';
 import lockfile from 'proper-lockfile';
 import { claimJobsIn } from '../jobs/claim.ts';
 import { readMigrationStatus, runMigrations } from '../migrator.ts';
+import { documentsToReembedIn } from '../reembed.ts';
 import { withAuthOn, withRuntimeOn, withTenantOn } from '../scoped.ts';
 import type { AnyDrizzle, Database } from '../types.ts';
 
@@ -50,6 +51,7 @@ export async function openPglite(
     withTenant: (tenantId, fn, options) => withTenantOn(db, tenantId, fn, options?.memberId),
     withAuth: (fn) => withAuthOn(db, fn),
     claimJobs: (queue, o) => withRuntimeOn(db, (tx) => claimJobsIn(tx, queue, o)),
+    documentsToReembed: (model) => withRuntimeOn(db, (tx) => documentsToReembedIn(tx, model)),
     migrate: () => runMigrations(db),
     migrationStatus: () => readMigrationStatus(db),
     ping: async () => {

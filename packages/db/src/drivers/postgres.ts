@@ -2,6 +2,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { claimJobsIn } from '../jobs/claim.ts';
 import { readMigrationStatus, runMigrations } from '../migrator.ts';
+import { documentsToReembedIn } from '../reembed.ts';
 import { AUTH_ROLE, assertTenantId, RUNTIME_ROLE } from '../roles.ts';
 import type { AnyDrizzle, Database } from '../types.ts';
 import { pgScopedTransaction } from './pg-transaction.ts';
@@ -30,6 +31,8 @@ export function openPostgres(options: PostgresOptions): Database {
     withAuth: (fn) => pgScopedTransaction(pool, AUTH_ROLE, '', fn),
     claimJobs: (queue, o) =>
       pgScopedTransaction(pool, RUNTIME_ROLE, '', (tx) => claimJobsIn(tx, queue, o)),
+    documentsToReembed: (model) =>
+      pgScopedTransaction(pool, RUNTIME_ROLE, '', (tx) => documentsToReembedIn(tx, model)),
     migrate: () => runMigrations(db),
     migrationStatus: () => readMigrationStatus(db),
     ping: async () => {

@@ -1,0 +1,27 @@
+import { schema } from '@platform/db';
+import { z } from 'zod';
+import { DomainError } from '../../errors.ts';
+import { adminProcedure } from '../../procedures.ts';
+
+const col = schema.collections;
+
+export const createInput = z.strictObject({
+  name: z.string().trim().min(1, { message: 'must not be empty' }).max(100),
+  description: z.string().trim().max(1000).optional(),
+});
+
+/** A named group of documents that a personality or widget can be bound to. */
+export const create = adminProcedure.input(createInput).mutation(async ({ ctx, input }) => {
+  const [row] = await ctx.tx
+    .insert(col)
+    .values({ tenantId: ctx.tenantId, ...input })
+    .onConflictDoNothing()
+    .returning({
+      id: col.id,
+      name: col.name,
+      description: col.description,
+      createdAt: col.createdAt,
+    });
+  if (!row) throw new DomainError('CONFLICT', 'A collection with this name exists', 'name');
+  return row;
+});
