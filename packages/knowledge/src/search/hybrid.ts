@@ -67,8 +67,10 @@ export async function searchKnowledge(
   });
 
   const fused = new Map<string, number>();
-  const add = (ids: string[]) =>
-    ids.forEach((id, rank) => fused.set(id, (fused.get(id) ?? 0) + 1 / (RRF_K + rank + 1)));
+  const add = (ids: string[]) => {
+    for (const [rank, id] of ids.entries())
+      fused.set(id, (fused.get(id) ?? 0) + 1 / (RRF_K + rank + 1));
+  };
   add(semantic.map((h) => h.chunkId));
   add(lexical.map((h) => h.chunkId));
   const top = [...fused.entries()]
