@@ -8,7 +8,12 @@ import {
 } from '@platform/auth';
 import type { Config } from '@platform/config';
 import { type Database, openDatabase } from '@platform/db';
-import { createEmbedder, createKnowledgeService, type KnowledgeService } from '@platform/knowledge';
+import {
+  createEmbedder,
+  createKnowledgeService,
+  type KnowledgeService,
+  prepareLocalEmbedder,
+} from '@platform/knowledge';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -63,6 +68,8 @@ export async function openPlatform(
     ? new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })
     : null;
   redis?.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  // Load (or on first start, build) the local word vectors now, not inside the first request.
+  if (config.EMBEDDING_PROVIDER === 'local') await prepareLocalEmbedder();
   const knowledge = createKnowledgeService(db, {
     embedder: embedderFor(config),
     maxUploadBytes: Math.round(config.KNOWLEDGE_MAX_UPLOAD_MB * 1024 * 1024),

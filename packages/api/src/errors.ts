@@ -1,4 +1,4 @@
-import { KnowledgeInputError } from '@platform/knowledge';
+import { EmbeddingError, KnowledgeInputError } from '@platform/knowledge';
 
 /** The one domain error type. Routers, REST and sockets throw it; one formatter maps it out. */
 export type DomainErrorCode =
@@ -45,6 +45,12 @@ export function asDomainError(error: unknown): DomainError | undefined {
       CODE_BY_STATUS[error.status] ?? 'BAD_REQUEST',
       error.message,
       error.field,
+    );
+  // The embedding vendor is down or throttling us: retryable, and not the caller's fault.
+  if (error instanceof EmbeddingError && error.reason !== 'invalid_input')
+    return new DomainError(
+      'SERVICE_UNAVAILABLE',
+      'The embedding service is unavailable; try again shortly',
     );
   return undefined;
 }

@@ -36,7 +36,10 @@ function splitBlock(block: Block, target: number): string[] {
 }
 
 /** Greedily joins pieces up to `target` characters; a single piece longer than that is cut. */
-function pack(pieces: string[], target: number, joiner: string): string[] {
+function pack(pieces: string[], wanted: number, joiner: string): string[] {
+  // A table header wider than the target leaves little room; never less than 100 characters
+  // (a target of zero or below would never advance).
+  const target = Math.max(wanted, 100);
   const out: string[] = [];
   let current = '';
   for (const piece of pieces) {

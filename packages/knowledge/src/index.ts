@@ -1,5 +1,6 @@
 export type { Block, ParsedDocument } from './blocks.ts';
 export { type Chunk, type ChunkOptions, chunkBlocks } from './chunk.ts';
+export { chunkContext, embeddingText } from './chunk-text.ts';
 export {
   type AddDocumentInput,
   type AddDocumentResult,

@@ -101,3 +101,15 @@ describe('plain text', () => {
     expect(chunkBlocks(parseMarkdown('\n\n   \n').blocks)).toEqual([]);
   });
 });
+
+describe('tables wider than a chunk', () => {
+  it('still splits a table whose header row is longer than the target (regression: it looped forever)', () => {
+    const header = `| ${Array.from({ length: 40 }, (_, i) => `column number ${i}`).join(' | ')} |`;
+    const rows = Array.from({ length: 30 }, (_, r) => `| ${Array.from({ length: 40 }, (_, i) => `${r}.${i}`).join(' | ')} |`);
+    const table = [header, `|${' --- |'.repeat(40)}`, ...rows].join('\n');
+    const chunks = chunkBlocks([{ kind: 'table', text: table }], { targetChars: 500 });
+    expect(chunks.length).toBeGreaterThan(1);
+    const all = chunks.map((c) => c.content).join('\n');
+    for (const row of rows) expect(all).toContain(row.slice(0, 20));
+  });
+});

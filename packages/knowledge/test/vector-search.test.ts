@@ -1,7 +1,9 @@
+import type { Tx } from '@platform/db';
 import { openTestDatabase, type TestDatabase, testDrivers } from '@platform/db/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  searchSettingsQuery,
   type VectorHit,
   type VectorSearchOptions,
   vectorSearch,
@@ -168,35 +170,65 @@ describe.each(testDrivers())('vectorSearch (%s)', (driver) => {
     expect(await by({ documentIds: [] })).toEqual([]);
   });
 
-  it('gives the same answer in every scan mode and sets the index options for its transaction only', async () => {
+  it('gives the same answer in every scan mode, with or without steering the planner', async () => {
     for (const iterativeScan of ['off', 'relaxed_order', 'strict_order'] as const)
       for (const efSearch of [1, 40, 100])
-        expect(labelsOf(await search(a, { iterativeScan, efSearch, limit: 4 }))).toEqual([
-          'a1',
-          'a2',
-          'a3',
-          'a4',
-        ]);
-    const settings = await t.db.withTenant(a, async (tx) => {
-      await vectorSearch(tx, { embedding: QUERY, model: MODEL, limit: 5, efSearch: 64 });
-      return rowsOf(
+        for (const preferIndex of [true, false])
+          expect(
+            labelsOf(await search(a, { iterativeScan, efSearch, preferIndex, limit: 4 })),
+          ).toEqual(['a1', 'a2', 'a3', 'a4']);
+  });
+
+  it('sets the index options for its transaction, and steers the planner for its own statement only', async () => {
+    const current = async (tx: Tx) =>
+      rowsOf(
         await tx.execute(
-          sql`select current_setting('hnsw.ef_search') as ef, current_setting('hnsw.iterative_scan') as mode`,
+          sql`select current_setting('hnsw.ef_search', true) as ef, current_setting('hnsw.iterative_scan', true) as mode,
+                     current_setting('enable_seqscan') as seqscan, current_setting('enable_bitmapscan') as bitmapscan`,
         ),
       )[0];
+    const options = { embedding: QUERY, model: MODEL, limit: 5, efSearch: 64 };
+    const seen = await t.db.withTenant(a, async (tx) => {
+      await vectorSearch(tx, options);
+      const after = await current(tx);
+      const [applied] = rowsOf(await tx.execute(searchSettingsQuery(options)));
+      const during = await current(tx);
+      // A caller's own planner settings come back as they were.
+      await tx.execute(
+        sql`select set_config('enable_seqscan', 'on', true), set_config('enable_bitmapscan', 'off', true)`,
+      );
+      await vectorSearch(tx, options);
+      const callerOwn = await current(tx);
+      await tx.execute(sql`select set_config('enable_bitmapscan', 'on', true)`);
+      const [unsteered] = rowsOf(
+        await tx.execute(searchSettingsQuery({ ...options, iterativeScan: 'off' })),
+      );
+      const [optedOut] = rowsOf(
+        await tx.execute(searchSettingsQuery({ ...options, preferIndex: false })),
+      );
+      return { applied, during, after, callerOwn, unsteered, optedOut, last: await current(tx) };
     });
-    expect(settings).toEqual({ ef: '64', mode: 'relaxed_order' });
-    const after = await t.db.withTenant(
-      a,
-      async (tx) =>
-        rowsOf(
-          await tx.execute(
-            sql`select current_setting('hnsw.ef_search', true) as ef, current_setting('hnsw.iterative_scan', true) as mode`,
-          ),
-        )[0],
-    );
-    expect(after?.ef).not.toBe('64');
-    expect(after?.mode).not.toBe('relaxed_order');
+    expect(seen.applied).toMatchObject({ seqscan: 'on', bitmapscan: 'on', steered: true });
+    expect(seen.during).toEqual({
+      ef: '64',
+      mode: 'relaxed_order',
+      seqscan: 'off',
+      bitmapscan: 'off',
+    });
+    expect(seen.after).toEqual({
+      ef: '64',
+      mode: 'relaxed_order',
+      seqscan: 'on',
+      bitmapscan: 'on',
+    });
+    expect(seen.callerOwn).toMatchObject({ seqscan: 'on', bitmapscan: 'off' });
+    expect(seen.unsteered).toMatchObject({ steered: false });
+    expect(seen.optedOut).toMatchObject({ steered: false });
+    expect(seen.last).toEqual({ ef: '64', mode: 'relaxed_order', seqscan: 'on', bitmapscan: 'on' });
+    // All of it was local to that transaction.
+    const next = await t.db.withTenant(a, current);
+    expect(next?.ef).not.toBe('64');
+    expect(next?.mode).not.toBe('relaxed_order');
   });
 
   it('refuses malformed options before reaching the database', async () => {

@@ -1,5 +1,6 @@
 import { schema, type Tx } from '@platform/db';
 import { eq, inArray } from 'drizzle-orm';
+import { EmbeddingError } from '../embed/errors.ts';
 import type { Embedder } from '../embed/types.ts';
 import { bm25Search } from './bm25.ts';
 import type { SearchFilters } from './filters.ts';
@@ -30,6 +31,20 @@ export type SearchOptions = {
   depth?: number;
 };
 
+/**
+ * The query's vector, or none when the embedder finds nothing to embed (only punctuation,
+ * say): the search then runs on BM25 alone rather than failing.
+ */
+async function embedQuery(embedder: Embedder, query: string) {
+  try {
+    const [vector] = await embedder.embed([query], 'query');
+    return vector;
+  } catch (error) {
+    if (error instanceof EmbeddingError && error.reason === 'invalid_input') return undefined;
+    throw error;
+  }
+}
+
 /** Reciprocal rank fusion's damping constant (Cormack et al. 2009). */
 const RRF_K = 60;
 
@@ -52,14 +67,10 @@ export async function searchKnowledge(
     ...(given.documentIds?.length ? { documentIds: given.documentIds } : {}),
   };
   const depth = Math.max(options.depth ?? 50, limit);
-  const [embedding] = await embedder.embed([options.query], 'query');
-  if (!embedding) return [];
-  const semantic = await vectorSearch(tx, {
-    embedding,
-    model: embedder.model,
-    limit: depth,
-    filters,
-  });
+  const embedding = await embedQuery(embedder, options.query);
+  const semantic = embedding
+    ? await vectorSearch(tx, { embedding, model: embedder.model, limit: depth, filters })
+    : [];
   const lexical = await bm25Search(tx, {
     query: options.query,
     limit: depth,
