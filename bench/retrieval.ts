@@ -13,7 +13,7 @@
  * Ingestion throughput: MB/s over every Markdown file in node_modules (except fastify's,
  * reserved for an independent check) and pages/s over real PDF manuals when present.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openTestDatabase, preparePostgresTemplate } from '@platform/db/testing';
@@ -50,7 +50,10 @@ await preparePostgresTemplate(url);
 // ---------- ingestion (also the throughput measurement for text) ----------
 async function ingestFolder(files: { path: string; source: string }[], slug: string) {
   const t = await openTestDatabase('postgres');
-  const embedder = createEmbedder({ provider: 'local' });
+  const embedder = createEmbedder({
+    provider: 'local',
+    ...(process.env.SEMANTIC_WEIGHT ? { semanticWeight: Number(process.env.SEMANTIC_WEIGHT) } : {}),
+  });
   await embedder.embed(['warm up'], 'query');
   const [tenant] = await t.ownerQuery<{ id: string }>(
     'insert into tenants (name, slug) values ($1, $1) returning id',
@@ -198,12 +201,29 @@ const vectorOnly: Retriever = async (q) => {
     )
   ).map((h) => h.chunkId);
 };
+/** Reciprocal rank fusion (k = 60) of the same two lists, as the issue first proposed. */
+const hybridRrf: Retriever = async (q) => {
+  const [embedding] = await embedder.embed([q], 'query');
+  const [lexical, semantic] = await inTenant(async (tx) => [
+    await bm25Search(tx, { query: q, limit: 50 }),
+    await vectorSearch(tx, { embedding: embedding ?? [], model: embedder.model, limit: 50 }),
+  ]);
+  const fused = new Map<string, number>();
+  for (const list of [lexical, semantic])
+    for (const [rank, h] of list.entries())
+      fused.set(h.chunkId, (fused.get(h.chunkId) ?? 0) + 1 / (60 + rank + 1));
+  return [...fused.entries()].sort((a, b) => b[1] - a[1]).map(([id]) => id);
+};
 const hybrid: Retriever = async (q) =>
   (await inTenant((tx) => searchKnowledge(tx, embedder, { query: q, limit: 10 }))).map(
     (r) => r.chunkId,
   );
 
+/** Per-question first relevant rank (0-based, -1 = none in the top 10), for diagnosis. */
+const ranks: Record<string, Record<string, number>> = {};
+
 async function evaluate(name: string, retrieve: Retriever) {
+  ranks[name] = {};
   let hits5 = 0;
   let rr = 0;
   const ms: number[] = [];
@@ -213,6 +233,7 @@ async function evaluate(name: string, retrieve: Retriever) {
     const got = await retrieve(q.question);
     ms.push(performance.now() - started);
     const rank = got.slice(0, 10).findIndex((id) => want.has(id));
+    (ranks[name] as Record<string, number>)[q.id] = rank;
     if (rank >= 0 && rank < 5) hits5++;
     if (rank >= 0) rr += 1 / (rank + 1);
   }
@@ -231,9 +252,26 @@ const results = {
   winkBm25: await evaluate('wink-bm25-text-search', winkBm25),
   oursBm25: await evaluate('ours: SQL BM25', oursBm25),
   vector: await evaluate('ours: vector (local)', vectorOnly),
-  hybrid: await evaluate('ours: hybrid (RRF)', hybrid),
+  hybridRrf: await evaluate('ours: hybrid, RRF fusion', hybridRrf),
+  hybrid: await evaluate('ours: hybrid (default)', hybrid),
 };
+if (process.env.RETRIEVAL_LISTS) {
+  // Each side's top 50 with scores, for studying fusion offline.
+  const lists = [];
+  for (const q of answerable) {
+    const [embedding] = await embedder.embed([q.question], 'query');
+    const lexical = await inTenant((tx) => bm25Search(tx, { query: q.question, limit: 50 }));
+    const semantic = await inTenant((tx) =>
+      vectorSearch(tx, { embedding: embedding ?? [], model: embedder.model, limit: 50 }),
+    );
+    lists.push({ id: q.id, relevant: [...(relevant.get(q.id) ?? [])], lexical, semantic });
+  }
+  writeFileSync(process.env.RETRIEVAL_LISTS, JSON.stringify(lists));
+}
 await t.close();
+if (process.env.RETRIEVAL_RANKS) writeFileSync(process.env.RETRIEVAL_RANKS, JSON.stringify(ranks));
+
+if (process.env.RETRIEVAL_QUALITY_ONLY) process.exit(0);
 
 // ---------- ingestion throughput ----------
 console.log('ingesting node_modules Markdown for throughput ...');
@@ -279,7 +317,12 @@ const ingestion = {
 console.log(ingestion);
 
 writeResult('retrieval', {
-  ours: { hybrid: results.hybrid, bm25: results.oursBm25, vector: results.vector },
+  ours: {
+    hybrid: results.hybrid,
+    hybridWithRrf: results.hybridRrf,
+    bm25: results.oursBm25,
+    vector: results.vector,
+  },
   baseline: {
     name: 'wink-bm25-text-search over the same chunks; Postgres ts_rank_cd for reference',
     winkBm25: results.winkBm25,

@@ -410,15 +410,25 @@ const planSummary = (lines: string[]) => {
   }${jit ? ', JIT' : ''}, execution ${time} ms`;
 };
 
-const vitestRunning = () =>
-  new Promise<boolean>((resolve) =>
-    execFile('pgrep', ['-f', 'vitest'], (error) => resolve(!error)),
+/** Another test run or benchmark on this machine (not this process), by its command line. */
+const othersRunning = () =>
+  new Promise<string[]>((resolve) =>
+    execFile('pgrep', ['-af', 'vitest|bench/run\\.ts'], (error, stdout) =>
+      resolve(
+        error
+          ? []
+          : stdout
+              .split('\n')
+              .filter((line) => line.trim() !== '')
+              .filter((line) => ![process.pid, process.ppid].includes(Number(line.split(' ')[0]))),
+      ),
+    ),
   );
 
-/** Two cores: a test suite running alongside would skew every number. */
+/** Two cores: a test suite or another benchmark running alongside would skew every number. */
 async function waitForQuietMachine() {
-  while (await vitestRunning()) {
-    console.log('vitest is running; waiting for it to finish...');
+  for (let others = await othersRunning(); others.length > 0; others = await othersRunning()) {
+    console.log(`waiting for other work to finish: ${others.join('; ').slice(0, 200)}`);
     await new Promise((r) => setTimeout(r, 15_000));
   }
 }
@@ -491,7 +501,9 @@ async function main() {
 
     // Timed: per query, every configuration, in rotating order.
     const samples = new Map<string, Sample[]>(CONFIGS.map((c) => [label(c), []]));
+    let disturbed = false;
     for (let qi = 0; qi < queries.length; qi++) {
+      if (qi % 20 === 0) disturbed ||= (await othersRunning()).length > 0;
       const q = queries[qi] as Query;
       const exact = new Set((truth[qi] as VectorHit[]).map((h) => h.chunkId));
       for (let k = 0; k < CONFIGS.length; k++) {
@@ -523,8 +535,8 @@ async function main() {
       });
     }
 
-    const disturbed = await vitestRunning();
-    if (disturbed) console.warn('WARNING: vitest started while timing; rerun for clean numbers');
+    disturbed ||= (await othersRunning()).length > 0;
+    if (disturbed) console.warn('WARNING: other work ran while timing; rerun for clean numbers');
     // Which plan each timed search ran (planning is deterministic for a query and settings).
     for (const c of CONFIGS) {
       const list = samples.get(label(c)) ?? [];
@@ -595,7 +607,7 @@ async function main() {
       plans: plansSeen,
       server: info,
       notes: [
-        ...(disturbed ? ['WARNING: a vitest run overlapped the timed phase.'] : []),
+        ...(disturbed ? ['WARNING: a test run or another benchmark overlapped the timing.'] : []),
         `PostgreSQL ${info.version}, pgvector ${info.vector}, shared_buffers ${info.sb}, work_mem ${info.wm}; bench process and server share this 2-core machine; one client, queries one after another.`,
         `${CHUNKS} chunks x ${DIMS} dimensions over ${TENANTS} tenants with Zipf(${ZIPF}) sizes plus ${TINY.length} just-signed-up tenants (${TINY.join(' and ')} chunks); vectors from a seeded mixture of ${TOPICS} topics (shared common direction, ${SUBSPACE}-dimensional spread per topic, isotropic noise), unit-normalised; each tenant draws from its own subset of topics.`,
         `Loaded with multi-row INSERT ... SELECT FROM unnest(...) (${ROWS_PER_INSERT} rows per statement) as the owner with the HNSW index dropped, then the index rebuilt from the migration's definition with maintenance_work_mem 2GB and one parallel worker.`,

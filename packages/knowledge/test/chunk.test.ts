@@ -105,7 +105,10 @@ describe('plain text', () => {
 describe('tables wider than a chunk', () => {
   it('still splits a table whose header row is longer than the target (regression: it looped forever)', () => {
     const header = `| ${Array.from({ length: 40 }, (_, i) => `column number ${i}`).join(' | ')} |`;
-    const rows = Array.from({ length: 30 }, (_, r) => `| ${Array.from({ length: 40 }, (_, i) => `${r}.${i}`).join(' | ')} |`);
+    const rows = Array.from(
+      { length: 30 },
+      (_, r) => `| ${Array.from({ length: 40 }, (_, i) => `${r}.${i}`).join(' | ')} |`,
+    );
     const table = [header, `|${' --- |'.repeat(40)}`, ...rows].join('\n');
     const chunks = chunkBlocks([{ kind: 'table', text: table }], { targetChars: 500 });
     expect(chunks.length).toBeGreaterThan(1);
