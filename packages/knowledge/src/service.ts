@@ -3,6 +3,7 @@ import type { Embedder } from './embed/types.ts';
 import { KnowledgeEvents } from './events.ts';
 import { ingestDocument } from './ingest/ingest.ts';
 import { reembedDocument, scheduleReembedding } from './ingest/reembed.ts';
+import { ParserPool } from './parse/isolated.ts';
 import { KNOWLEDGE_QUEUE, parseKnowledgeJob } from './queue.ts';
 
 export type KnowledgeLog = {
@@ -32,6 +33,7 @@ export type KnowledgeServiceOptions = {
 export function createKnowledgeService(db: Database, options: KnowledgeServiceOptions) {
   const { embedder, log } = options;
   const events = new KnowledgeEvents();
+  const parsers = new ParserPool({ size: options.concurrency ?? 2 });
   const worker = createWorker(db, {
     queue: KNOWLEDGE_QUEUE,
     concurrency: options.concurrency ?? 2,
@@ -47,7 +49,7 @@ export function createKnowledgeService(db: Database, options: KnowledgeServiceOp
         return;
       }
       await ingestDocument(
-        { db, embedder, events },
+        { db, embedder, events, parsers },
         {
           tenantId: job.tenantId,
           documentId: task.documentId,
@@ -84,7 +86,10 @@ export function createKnowledgeService(db: Database, options: KnowledgeServiceOp
     /** New work was queued: claim it now rather than at the next poll. */
     nudge: () => worker.nudge(),
     /** Stops claiming; running jobs finish their batch and resume elsewhere or on restart. */
-    stop: () => worker.stop(),
+    stop: async () => {
+      await worker.stop();
+      await parsers.close();
+    },
     active: () => worker.active(),
   };
 }

@@ -1,20 +1,25 @@
 import type { Database, Tx } from '@platform/db';
 import { schema } from '@platform/db';
 import { and, eq, ne, sql } from 'drizzle-orm';
-import { type Chunk, chunkBlocks } from '../chunk.ts';
+import type { Chunk } from '../chunk.ts';
 import { chunkContext, embeddingText } from '../chunk-text.ts';
 import { deactivateAll } from '../documents/add.ts';
 import type { Embedder } from '../embed/types.ts';
 import { ParseError } from '../errors.ts';
 import type { KnowledgeEvents } from '../events.ts';
-import { parseFile } from '../parse/index.ts';
+import type { ParserPool } from '../parse/isolated.ts';
 import { adjustTermStats } from '../stats.ts';
 import { progressReporter, writeProgress } from './progress.ts';
 
 const d = schema.knowledgeDocuments;
 const c = schema.knowledgeChunks;
 
-export type IngestDeps = { db: Database; embedder: Embedder; events: KnowledgeEvents };
+export type IngestDeps = {
+  db: Database;
+  embedder: Embedder;
+  events: KnowledgeEvents;
+  parsers: ParserPool;
+};
 
 export type IngestAttempt = {
   tenantId: string;
@@ -65,10 +70,9 @@ export async function ingestDocument(deps: IngestDeps, run: IngestAttempt): Prom
 
   try {
     const started = performance.now();
-    const parsed = await parseFile(new Uint8Array(loaded.bytes), doc.title);
-    const chunks = chunkBlocks(parsed.blocks);
+    const parsed = await deps.parsers.parse(new Uint8Array(loaded.bytes), doc.title, run.signal);
+    const { chunks, pages } = parsed;
     if (!chunks.length) throw new ParseError('empty', 'The file contains no text');
-    const pages = parsed.blocks.reduce((max, b) => Math.max(max, b.page ?? 0), 0);
     await progress.report({ status: 'processing', stage: 'embedding', progress: 10 });
 
     const done = await embeddedIndices(db, tenantId, documentId, version, embedder.model);
