@@ -1,4 +1,5 @@
 import multipart from '@fastify/multipart';
+import { asDomainError } from '@platform/api';
 import { addDocument, KnowledgeInputError } from '@platform/knowledge';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -24,14 +25,6 @@ const fieldsSchema = z.strictObject({
 
 const fail = (reply: FastifyReply, status: number, code: string, message: string, field?: string) =>
   reply.status(status).send({ code, message, ...(field ? { field } : {}) });
-
-const CODES: Record<number, string> = {
-  400: 'BAD_REQUEST',
-  404: 'NOT_FOUND',
-  409: 'CONFLICT',
-  413: 'PAYLOAD_TOO_LARGE',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
-};
 
 /**
  * REST upload for scripts and plain HTML forms: `POST /api/v1/knowledge/documents` with
@@ -125,14 +118,16 @@ export async function registerKnowledgeUpload(app: FastifyInstance, platform: Pl
         platform.knowledge.nudge();
         return reply.status(result.outcome === 'created' ? 201 : 200).send(result);
       } catch (error) {
-        if (error instanceof KnowledgeInputError)
+        if (error instanceof KnowledgeInputError) {
+          const domain = asDomainError(error);
           return fail(
             reply,
             error.status,
-            CODES[error.status] ?? 'BAD_REQUEST',
+            domain?.code ?? 'BAD_REQUEST',
             error.message,
             error.field,
           );
+        }
         throw error;
       }
     });

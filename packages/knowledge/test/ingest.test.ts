@@ -62,19 +62,24 @@ describe.each(testDrivers())('ingestion and hybrid search (%s)', (driver) => {
       [documentId],
     );
 
-  beforeAll(async () => {
-    t = await openTestDatabase(driver);
-    embedder = createEmbedder({ provider: 'local' });
+  /** A fresh service (as after a restart) that reports its events to `events`. */
+  const restart = async (with_: Embedder = embedder) => {
     service = createKnowledgeService(t.db, {
-      embedder,
+      embedder: with_,
       maxUploadBytes: 5 * 1024 * 1024,
       pollMs: 50,
       leaseSeconds: 2,
     });
     service.events.on((e) => events.push(e));
+    await service.start();
+  };
+
+  beforeAll(async () => {
+    t = await openTestDatabase(driver);
+    embedder = createEmbedder({ provider: 'local' });
     acme = await makeTenant(t, `acme-${driver}`);
     globex = await makeTenant(t, `globex-${driver}`);
-    await service.start();
+    await restart();
   }, 120_000);
   afterAll(async () => {
     await service?.stop();
@@ -155,14 +160,7 @@ describe.each(testDrivers())('ingestion and hybrid search (%s)', (driver) => {
       filters: { documentIds: [v1.document.id] },
     });
     expect(before[0]?.text).toContain('six');
-    service = createKnowledgeService(t.db, {
-      embedder,
-      maxUploadBytes: 5 * 1024 * 1024,
-      pollMs: 50,
-      leaseSeconds: 2,
-    });
-    service.events.on((e) => events.push(e));
-    await service.start();
+    await restart();
     await drain(t, service);
     const after = await search(acme, 'when does the office close', {
       filters: { documentIds: [v1.document.id] },
@@ -286,13 +284,7 @@ describe.each(testDrivers())('ingestion and hybrid search (%s)', (driver) => {
     expect(partial.length).toBeGreaterThan(0);
     expect(partial.every((c) => !c.active)).toBe(true);
 
-    service = createKnowledgeService(t.db, {
-      embedder,
-      maxUploadBytes: 5 * 1024 * 1024,
-      pollMs: 50,
-      leaseSeconds: 2,
-    });
-    await service.start();
+    await restart();
     await t.ownerQuery(`update jobs set run_at = now() where status = 'queued'`); // skip the back-off
     await drain(t, service);
     const chunks = await chunksOf(document.id);
@@ -316,13 +308,7 @@ describe.each(testDrivers())('ingestion and hybrid search (%s)', (driver) => {
       batchSize: embedder.batchSize,
       embed: (texts, kind, signal) => embedder.embed(texts, kind, signal),
     };
-    service = createKnowledgeService(t.db, {
-      embedder: next,
-      maxUploadBytes: 5 * 1024 * 1024,
-      pollMs: 50,
-      leaseSeconds: 2,
-    });
-    await service.start();
+    await restart(next);
     await drain(t, service);
     const [stale] = await t.ownerQuery<{ n: number }>(
       'select count(*)::int as n from knowledge_chunks where active and model <> $1',
