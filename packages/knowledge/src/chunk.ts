@@ -31,8 +31,10 @@ function splitBlock(block: Block, target: number): string[] {
   if (block.kind === 'list')
     return pack(text.split(/\n(?=\s{0,3}(?:[-*+]|\d+[.)])\s)/), target, '\n');
   if (block.kind === 'code') return pack(text.split('\n'), target, '\n');
-  const sentences = text.match(/[^.!?\n]+(?:[.!?]+["')\]]*|\n|$)\s*/g) ?? [text];
-  return pack(sentences.map((s) => s.trim()).filter(Boolean), target, ' ');
+  // A sentence ends at . ! or ? followed by whitespace, so "./Server.md" or "e.g." inside
+  // words stays whole; the pieces rejoin with the single space they were split at.
+  const sentences = text.split(/(?<=[.!?]["')\]]*)\s+|\s*\n\s*/);
+  return pack(sentences.filter(Boolean), target, ' ');
 }
 
 /** Greedily joins pieces up to `target` characters; a single piece longer than that is cut. */

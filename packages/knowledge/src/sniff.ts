@@ -60,14 +60,13 @@ export function sniffType(bytes: Uint8Array, fileName = ''): DocumentType | unde
     .trimStart()
     .slice(0, 512)
     .toLowerCase();
-  if (
-    head.startsWith('<!doctype html') ||
-    head.startsWith('<html') ||
-    /^<(head|body|h1|p|div)[\s>]/.test(head)
-  )
-    return 'html';
+  if (head.startsWith('<!doctype html') || head.startsWith('<html')) return 'html';
   const ext = fileName.toLowerCase().split('.').pop() ?? '';
-  if (ext === 'md' || ext === 'markdown' || /^#{1,6} \S/m.test(text)) return 'markdown';
+  // Markdown may open with raw HTML (a centred <h1> banner, say) and still be Markdown.
+  const markdownHeadings = /^#{1,6} \S/m.test(text);
+  if (ext === 'md' || ext === 'markdown') return 'markdown';
+  if (/^<(head|body|h1|p|div)[\s>]/.test(head) && !markdownHeadings) return 'html';
+  if (markdownHeadings) return 'markdown';
   if (ext === 'csv' || looksLikeCsv(text)) return 'csv';
   return 'text';
 }

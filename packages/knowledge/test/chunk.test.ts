@@ -116,3 +116,17 @@ describe('tables wider than a chunk', () => {
     for (const row of rows) expect(all).toContain(row.slice(0, 20));
   });
 });
+
+describe('splitting long paragraphs into sentences', () => {
+  it('cuts only at sentence ends and keeps paths, versions and URLs whole', () => {
+    const sentence = (i: number) =>
+      `Call [close()](./Server.md#close) on v4.2.1 as shown at https://example.com/a.b?x=1 (step ${i}). `;
+    const text = Array.from({ length: 40 }, (_, i) => sentence(i)).join('');
+    const chunks = chunkBlocks([{ kind: 'paragraph', text }], { targetChars: 600 });
+    expect(chunks.length).toBeGreaterThan(2);
+    for (const c of chunks) {
+      expect(c.content).not.toMatch(/\. \/|Server\. md|4\. 2|a\. b/);
+      expect(c.content).toContain('(./Server.md#close)');
+    }
+  });
+});

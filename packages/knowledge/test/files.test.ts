@@ -14,6 +14,12 @@ describe('type sniffing', () => {
     expect(sniffType(utf8('a,b,c\n1,2,3\n4,5,6\n'), 'data')).toBe('csv');
     expect(sniffType(utf8('Just some words.'), 'notes.txt')).toBe('text');
     expect(sniffType(utf8('Plain words'), 'notes.md')).toBe('markdown'); // name breaks text ties only
+    // Markdown that opens with an HTML banner (as Fastify's docs do) is still Markdown...
+    const banner = '<h1 align="center">Fastify</h1>\n\n## Lifecycle\n\nText.';
+    expect(sniffType(utf8(banner), 'Lifecycle.md')).toBe('markdown');
+    expect(sniffType(utf8(banner), 'lifecycle')).toBe('markdown');
+    // ...while an HTML fragment without Markdown headings is HTML.
+    expect(sniffType(utf8('<p>Hello <b>there</b></p>'), 'frag')).toBe('html');
   });
 
   it('refuses binary data and other zips whatever their name says', async () => {
