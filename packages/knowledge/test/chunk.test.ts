@@ -130,3 +130,13 @@ describe('splitting long paragraphs into sentences', () => {
     }
   });
 });
+
+describe('Markdown headings as citations', () => {
+  it('drops link targets and emphasis from heading text', () => {
+    const doc = parseMarkdown('# Guide\n\n## [Community](#community) and **core**\n\nText.');
+    expect(doc.blocks.filter((b) => b.kind === 'heading').map((b) => b.text)).toEqual([
+      'Guide',
+      'Community and core',
+    ]);
+  });
+});

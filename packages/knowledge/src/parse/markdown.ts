@@ -18,7 +18,8 @@ export function parseMarkdown(source: string): ParsedDocument {
           blocks.push({
             kind: 'heading',
             level: h.depth,
-            text: clean(h.text.replace(/[*_`]/g, '')),
+            // Headings are citations: plain words, without link targets or emphasis marks.
+            text: clean(h.text.replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/[*_`]/g, '')),
           });
           break;
         }
