@@ -1,4 +1,5 @@
-import type { schema, Tx } from '@platform/db';
+import type { Identity } from '@platform/auth';
+import type { Database, schema, Tx } from '@platform/db';
 import { DomainError } from './errors.ts';
 import { baseProcedure } from './trpc.ts';
 
@@ -17,28 +18,37 @@ export const authedProcedure = baseProcedure.use(async ({ ctx, next }) => {
 class Rollback extends Error {}
 
 /**
- * Runs the rest of the call inside `withTenant`, with the tenant taken from the session
- * (never from input) and the caller's membership checked in the same transaction. A failed
- * procedure rolls the transaction back.
+ * Runs fn inside `withTenant` for the caller's tenant (from the session, never from input),
+ * with their membership checked in the same transaction.
  */
-export const tenantProcedure = authedProcedure.use(async ({ ctx, next }) => {
-  const { identity } = ctx;
+export async function inCallerTenant<T>(
+  db: Database,
+  identity: Identity,
+  fn: (tx: Tx, tenantId: string, role: MemberRole) => Promise<T>,
+): Promise<T> {
   const tenantId = identity.tenantId;
   if (!tenantId) throw new DomainError('FORBIDDEN', 'This account belongs to no organisation');
-  const proceed = (tx: Tx, role: MemberRole) => next({ ctx: { tx, tenantId, role } });
+  return db.withTenant(
+    tenantId,
+    (tx, member) => {
+      if (!member) throw new DomainError('FORBIDDEN', 'You are not a member of this organisation');
+      return fn(tx, tenantId, member.role);
+    },
+    { memberId: identity.userId },
+  );
+}
+
+/** The rest of the call runs in the caller's tenant transaction; a failed procedure rolls it back. */
+export const tenantProcedure = authedProcedure.use(async ({ ctx, next }) => {
+  const proceed = (tx: Tx, tenantId: string, role: MemberRole) =>
+    next({ ctx: { tx, tenantId, role } });
   let outcome: Awaited<ReturnType<typeof proceed>> | undefined;
   try {
-    return await ctx.db.withTenant(
-      tenantId,
-      async (tx, member) => {
-        if (!member)
-          throw new DomainError('FORBIDDEN', 'You are not a member of this organisation');
-        outcome = await proceed(tx, member.role);
-        if (!outcome.ok) throw new Rollback();
-        return outcome;
-      },
-      { memberId: identity.userId },
-    );
+    return await inCallerTenant(ctx.db, ctx.identity, async (tx, tenantId, role) => {
+      outcome = await proceed(tx, tenantId, role);
+      if (!outcome.ok) throw new Rollback();
+      return outcome;
+    });
   } catch (e) {
     if (e instanceof Rollback && outcome) return outcome;
     throw e;

@@ -24,7 +24,12 @@ export { parseText } from './parse/text.ts';
 export { enqueueKnowledgeJob, KNOWLEDGE_QUEUE } from './queue.ts';
 export { bm25Search } from './search/bm25.ts';
 export type { SearchFilters } from './search/filters.ts';
-export { type SearchOptions, type SearchResult, searchKnowledge } from './search/hybrid.ts';
+export {
+  embedQuery,
+  type SearchOptions,
+  type SearchResult,
+  searchKnowledge,
+} from './search/hybrid.ts';
 export { vectorSearch } from './search/vector.ts';
 export {
   createKnowledgeService,

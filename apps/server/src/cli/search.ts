@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { schema } from '@platform/db';
-import { type SearchResult, searchKnowledge } from '@platform/knowledge';
+import { embedQuery, type SearchResult, searchKnowledge } from '@platform/knowledge';
 import { eq } from 'drizzle-orm';
 import type { Command } from './command.ts';
 import { withPlatform } from './open.ts';
@@ -75,14 +75,17 @@ export const search: Command = {
         console.error(`No collection named "${values.collection}"`);
         return 2;
       }
-      const run = (query: string) =>
-        db.withTenant(tenantId, (tx) =>
+      const run = async (query: string) => {
+        const embedding = await embedQuery(knowledge.embedder, query);
+        return db.withTenant(tenantId, (tx) =>
           searchKnowledge(tx, knowledge.embedder, {
             query,
             limit: k,
+            embedding,
             ...(collectionId ? { filters: { collectionId } } : {}),
           }),
         );
+      };
 
       if (!values.jsonl) {
         for (const [i, r] of (await run(positionals.join(' '))).entries())

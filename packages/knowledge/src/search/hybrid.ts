@@ -31,13 +31,18 @@ export type SearchOptions = {
   depth?: number;
   /** Share of the score from BM25, 0..1 (default LEXICAL_WEIGHT). */
   lexicalWeight?: number;
+  /**
+   * The query's vector from `embedQuery`, computed before the transaction opened (a remote
+   * embedder then holds no database connection); undefined: BM25 only. Absent: embedded here.
+   */
+  embedding?: number[] | undefined;
 };
 
 /**
  * The query's vector, or none when the embedder finds nothing to embed (only punctuation,
  * say): the search then runs on BM25 alone rather than failing.
  */
-async function embedQuery(embedder: Embedder, query: string) {
+export async function embedQuery(embedder: Embedder, query: string): Promise<number[] | undefined> {
   try {
     const [vector] = await embedder.embed([query], 'query');
     return vector;
@@ -98,7 +103,8 @@ export async function searchKnowledge(
     ...(given.documentIds?.length ? { documentIds: given.documentIds } : {}),
   };
   const depth = Math.max(options.depth ?? 50, limit);
-  const embedding = await embedQuery(embedder, options.query);
+  const embedding =
+    'embedding' in options ? options.embedding : await embedQuery(embedder, options.query);
   const semantic = embedding
     ? await vectorSearch(tx, { embedding, model: embedder.model, limit: depth, filters })
     : [];

@@ -1,6 +1,6 @@
-import { searchKnowledge } from '@platform/knowledge';
+import { embedQuery, searchKnowledge } from '@platform/knowledge';
 import { z } from 'zod';
-import { tenantProcedure } from '../../procedures.ts';
+import { authedProcedure, inCallerTenant } from '../../procedures.ts';
 import { filtersInput } from './inputs.ts';
 
 export const searchInput = z.strictObject({
@@ -9,12 +9,21 @@ export const searchInput = z.strictObject({
   filters: filtersInput.optional(),
 });
 
-/** Hybrid (vector + BM25) search over the organisation's documents, with citations. */
-export const search = tenantProcedure.input(searchInput).query(async ({ ctx, input }) => {
-  const results = await searchKnowledge(ctx.tx, ctx.knowledge.embedder, {
-    query: input.query,
-    limit: input.limit,
-    ...(input.filters ? { filters: input.filters } : {}),
-  });
+/**
+ * Hybrid (vector + BM25) search over the organisation's documents, with citations. The query
+ * is embedded before the tenant transaction opens, so a remote embedder's round trip holds
+ * no database connection.
+ */
+export const search = authedProcedure.input(searchInput).query(async ({ ctx, input }) => {
+  const { embedder } = ctx.knowledge;
+  const embedding = await embedQuery(embedder, input.query);
+  const results = await inCallerTenant(ctx.db, ctx.identity, (tx) =>
+    searchKnowledge(tx, embedder, {
+      query: input.query,
+      limit: input.limit,
+      embedding,
+      ...(input.filters ? { filters: input.filters } : {}),
+    }),
+  );
   return { results };
 });
