@@ -38,6 +38,7 @@ function embedderFor(config: Config) {
     provider,
     ...(provider !== 'local' && apiKey ? { apiKey } : {}),
     ...(config.EMBEDDING_BASE_URL ? { baseUrl: config.EMBEDDING_BASE_URL } : {}),
+    ...(config.EMBEDDING_CACHE_DIR ? { cacheDir: config.EMBEDDING_CACHE_DIR } : {}),
   });
 }
 
@@ -69,7 +70,10 @@ export async function openPlatform(
     : null;
   redis?.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   // Load (or on first start, build) the local word vectors now, not inside the first request.
-  if (config.EMBEDDING_PROVIDER === 'local') await prepareLocalEmbedder();
+  if (config.EMBEDDING_PROVIDER === 'local')
+    await prepareLocalEmbedder(
+      config.EMBEDDING_CACHE_DIR ? { cacheDir: config.EMBEDDING_CACHE_DIR } : {},
+    );
   const knowledge = createKnowledgeService(db, {
     embedder: embedderFor(config),
     maxUploadBytes: Math.round(config.KNOWLEDGE_MAX_UPLOAD_MB * 1024 * 1024),

@@ -47,6 +47,8 @@ export const configSchema = z.object({
   EMBEDDING_PROVIDER: z.enum(['local', 'voyage', 'openai']).default('local'),
   VOYAGE_API_KEY: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
   OPENAI_API_KEY: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
+  /** Where the local embedder keeps its compact word-vector cache (default: node_modules/.cache). */
+  EMBEDDING_CACHE_DIR: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
   /** Another endpoint speaking the provider's API (a proxy, a gateway, a test server). */
   EMBEDDING_BASE_URL: z.preprocess(
     emptyAsUndefined,

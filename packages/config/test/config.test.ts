@@ -74,4 +74,28 @@ describe('configuration', () => {
     });
     expect(c.embedded).toBe(false);
   });
+
+  it("needs the chosen embedding provider's key, and reads the knowledge settings", () => {
+    const dir = tempDir();
+    expect(() => loadConfig({ DATA_DIR: dir, EMBEDDING_PROVIDER: 'voyage' })).toThrow(
+      /VOYAGE_API_KEY: is required when EMBEDDING_PROVIDER=voyage/,
+    );
+    expect(() => loadConfig({ DATA_DIR: dir, EMBEDDING_PROVIDER: 'openai' })).toThrow(
+      /OPENAI_API_KEY: is required/,
+    );
+    expect(() => loadConfig({ DATA_DIR: dir, EMBEDDING_PROVIDER: 'cohere' })).toThrow(
+      /EMBEDDING_PROVIDER/,
+    );
+    const c = loadConfig({
+      DATA_DIR: dir,
+      KNOWLEDGE_MAX_UPLOAD_MB: '10',
+      EMBEDDING_PROVIDER: 'openai',
+      OPENAI_API_KEY: 'sk-x',
+    });
+    expect(c).toMatchObject({
+      KNOWLEDGE_MAX_UPLOAD_MB: 10,
+      EMBEDDING_PROVIDER: 'openai',
+      INGEST_TENANT_CONCURRENCY: 1,
+    });
+  });
 });
