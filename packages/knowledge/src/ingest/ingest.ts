@@ -46,6 +46,7 @@ export async function ingestDocument(deps: IngestDeps, run: IngestAttempt): Prom
     const [doc] = await tx
       .select({
         title: d.title,
+        source: d.sourceUri,
         hash: d.contentHash,
         status: d.status,
         collectionId: d.collectionId,
@@ -70,7 +71,9 @@ export async function ingestDocument(deps: IngestDeps, run: IngestAttempt): Prom
 
   try {
     const started = performance.now();
-    const parsed = await deps.parsers.parse(new Uint8Array(loaded.bytes), doc.title, run.signal);
+    // The file name (kept as the source) breaks ties between text formats; a custom title may lack it.
+    const fileName = doc.source ?? doc.title;
+    const parsed = await deps.parsers.parse(new Uint8Array(loaded.bytes), fileName, run.signal);
     const { chunks, pages } = parsed;
     if (!chunks.length) throw new ParseError('empty', 'The file contains no text');
     await progress.report({ status: 'processing', stage: 'embedding', progress: 10 });
