@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@platform/config';
@@ -91,5 +91,34 @@ describe.each(testDrivers())('operator CLI (%s)', (driver) => {
     );
     const listed = await run('list-tenants', ['--json'], config);
     expect(listed.out).not.toContain('Weak Co');
+  });
+
+  it('ingests a folder (identical files once, unreadable ones skipped) and searches it', async () => {
+    const docs = mkdtempSync(join(tmpdir(), 'platform-docs-'));
+    const guide =
+      '# Guide\n\n## Returns\n\nItems can be returned within thirty days with a receipt.\n';
+    writeFileSync(join(docs, 'guide.md'), guide);
+    writeFileSync(join(docs, 'guide-copy.md'), guide);
+    writeFileSync(join(docs, 'notes.txt'), 'The warehouse opens at seven in the morning.');
+    writeFileSync(join(docs, 'logo.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]));
+    try {
+      const ingested = await run('ingest', [docs, '--tenant', 'acme-inc'], config);
+      expect(ingested.out).toMatch(/2 ingested, 0 failed, 0 unchanged, 1 skipped/);
+      expect(ingested.out).toMatch(/skipped .*logo\.png: unsupported type/);
+      expect(ingested.code).toBe(0);
+      const again = await run('ingest', [docs, '--tenant', 'acme-inc'], config);
+      expect(again.out).toMatch(/Nothing to ingest \(3 unchanged, 1 skipped\)/);
+      const found = await run(
+        'search',
+        ['--tenant', 'acme-inc', 'how long do I have to return something'],
+        config,
+      );
+      expect(found.code).toBe(0);
+      expect(found.out.split('\n')[0]).toMatch(/guide(-copy)?\.md > Guide > Returns/);
+      const missing = await run('search', ['--tenant', 'nobody', 'x'], config);
+      expect(missing.code).toBe(2);
+    } finally {
+      rmSync(docs, { recursive: true, force: true });
+    }
   });
 });

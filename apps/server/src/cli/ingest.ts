@@ -71,7 +71,8 @@ export const ingest: Command = {
           })
         : undefined;
 
-      const queued: string[] = [];
+      // Identical files are one document, so the same id can come back twice.
+      const queued = new Set<string>();
       let unchanged = 0;
       const rejected: string[] = [];
       for await (const path of walkFiles(positionals)) {
@@ -92,14 +93,14 @@ export const ingest: Command = {
             ),
           );
           if (outcome === 'unchanged' && document.status === 'ready') unchanged++;
-          else queued.push(document.id);
+          else queued.add(document.id);
         } catch (e) {
           if (!(e instanceof KnowledgeInputError)) throw e;
           rejected.push(`${path}: ${e.message.replace(/^file: /, '')}`);
         }
       }
       for (const line of rejected) console.error(`skipped ${line}`);
-      if (!queued.length) {
+      if (!queued.size) {
         console.error(`Nothing to ingest (${unchanged} unchanged, ${rejected.length} skipped)`);
         return rejected.length && !unchanged ? 1 : 0;
       }
@@ -109,12 +110,12 @@ export const ingest: Command = {
         format: 'ingesting [{bar}] {percentage}% | {done}/{total} documents | {stage}',
         hideCursor: true,
       });
-      bar.start(queued.length * 100, 0, { done: 0, total: queued.length, stage: 'queued' });
+      bar.start(queued.size * 100, 0, { done: 0, total: queued.size, stage: 'queued' });
       const progress = new Map<string, number>();
       // Without a terminal the bar is silent; logs get a line per stage change instead.
       const lastStage = new Map<string, string>();
       const off = knowledge.events.on((event) => {
-        if (event.tenantId !== tenantId || !queued.includes(event.documentId)) return;
+        if (event.tenantId !== tenantId || !queued.has(event.documentId)) return;
         if (!process.stderr.isTTY && lastStage.get(event.documentId) !== event.stage) {
           lastStage.set(event.documentId, event.stage);
           process.stderr.write(`${event.documentId} ${event.stage} ${event.progress}%\n`);
@@ -135,13 +136,13 @@ export const ingest: Command = {
           tx
             .select({ id: d.id, title: d.sourceUri, status: d.status, error: d.error })
             .from(d)
-            .where(and(inArray(d.id, queued), inArray(d.status, ['ready', 'failed']))),
+            .where(and(inArray(d.id, [...queued]), inArray(d.status, ['ready', 'failed']))),
         );
         bar.update({ done: finished.length });
-        if (finished.length >= queued.length) break;
+        if (finished.length >= queued.size) break;
         await new Promise((r) => setTimeout(r, 250));
       }
-      bar.update(queued.length * 100, { stage: 'done' });
+      bar.update(queued.size * 100, { stage: 'done' });
       bar.stop();
       off();
       const failed = finished.filter((f) => f.status === 'failed');
