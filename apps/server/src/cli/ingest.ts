@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { schema } from '@platform/db';
 import { addDocument, KnowledgeInputError } from '@platform/knowledge';
 import { SingleBar } from 'cli-progress';
 import { and, eq, inArray } from 'drizzle-orm';
+import { parseCommandArgs } from './args.ts';
 import type { Command } from './command.ts';
 import { withPlatform } from './open.ts';
 import { tenantBySlug } from './tenant-by-slug.ts';
@@ -23,24 +23,15 @@ export const ingest: Command = {
   summary: 'add files or folders to a knowledge base',
   usage,
   async run(args, config) {
-    let parsed: ReturnType<typeof parse>;
-    const parse = () =>
-      parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          tenant: { type: 'string' },
-          collection: { type: 'string' },
-          tags: { type: 'string' },
-        },
-        strict: true,
-      });
-    try {
-      parsed = parse();
-    } catch (e) {
-      throw new UsageError(`${(e as Error).message}\n\n${usage}`);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseCommandArgs(
+      args,
+      {
+        tenant: { type: 'string' },
+        collection: { type: 'string' },
+        tags: { type: 'string' },
+      },
+      usage,
+    );
     if (!values.tenant) throw new UsageError(`--tenant is required\n\n${usage}`);
     if (!positionals.length) throw new UsageError(`give at least one file or folder\n\n${usage}`);
     const slug = values.tenant;

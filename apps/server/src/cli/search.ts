@@ -1,8 +1,8 @@
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { schema } from '@platform/db';
 import { embedQuery, type SearchResult, searchKnowledge } from '@platform/knowledge';
 import { eq } from 'drizzle-orm';
+import { parseCommandArgs } from './args.ts';
 import type { Command } from './command.ts';
 import { withPlatform } from './open.ts';
 import { tenantBySlug } from './tenant-by-slug.ts';
@@ -28,25 +28,16 @@ export const search: Command = {
   summary: 'search a knowledge base (one query, or JSON lines on stdin)',
   usage,
   async run(args, config) {
-    let parsed: ReturnType<typeof parse>;
-    const parse = () =>
-      parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          tenant: { type: 'string' },
-          k: { type: 'string', default: '5' },
-          collection: { type: 'string' },
-          jsonl: { type: 'boolean', default: false },
-        },
-        strict: true,
-      });
-    try {
-      parsed = parse();
-    } catch (e) {
-      throw new UsageError(`${(e as Error).message}\n\n${usage}`);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseCommandArgs(
+      args,
+      {
+        tenant: { type: 'string' },
+        k: { type: 'string', default: '5' },
+        collection: { type: 'string' },
+        jsonl: { type: 'boolean', default: false },
+      },
+      usage,
+    );
     if (!values.tenant) throw new UsageError(`--tenant is required\n\n${usage}`);
     const k = Number(values.k);
     if (!Number.isInteger(k) || k < 1 || k > 50)

@@ -1,15 +1,11 @@
-import { EmbeddingError } from './errors.ts';
 import {
   embeddingsUrl,
-  planBatches,
-  postJson,
+  embedInBatches,
   type RemoteEmbedderOptions,
-  readVectors,
   requireKey,
   truncateToTokens,
 } from './remote.ts';
 import { EMBEDDING_DIMENSIONS, type Embedder, type EmbedKind } from './types.ts';
-import { emptyTextIndex } from './vector.ts';
 
 /**
  * OpenAI embeddings (https://platform.openai.com/docs/api-reference/embeddings):
@@ -40,23 +36,25 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
     model: `openai/${model}`,
     dimensions: EMBEDDING_DIMENSIONS,
     batchSize: BATCH_SIZE,
-    async embed(texts: string[], _kind: EmbedKind, signal?: AbortSignal) {
-      const empty = emptyTextIndex(texts);
-      if (empty >= 0)
-        throw new EmbeddingError('openai', 'invalid_input', `openai: text ${empty} is empty`);
-      const inputs = texts.map((text) => truncateToTokens(text, MAX_INPUT_TOKENS));
-      const out: number[][] = [];
-      for (const batch of planBatches(inputs, MAX_INPUTS, Math.floor(MAX_REQUEST_TOKENS * 0.8))) {
-        const body = {
-          input: batch,
-          model,
-          dimensions: EMBEDDING_DIMENSIONS,
-          encoding_format: 'float',
-        };
-        const json = await postJson({ provider: 'openai', url, apiKey, body, signal }, options);
-        out.push(...readVectors('openai', json, batch.length));
-      }
-      return out;
-    },
+    embed: (texts: string[], _kind: EmbedKind, signal?: AbortSignal) =>
+      embedInBatches(
+        {
+          provider: 'openai',
+          url,
+          apiKey,
+          maxInputs: MAX_INPUTS,
+          tokenBudget: Math.floor(MAX_REQUEST_TOKENS * 0.8),
+          body: (batch) => ({
+            input: batch,
+            model,
+            dimensions: EMBEDDING_DIMENSIONS,
+            encoding_format: 'float',
+          }),
+        },
+        // OpenAI rejects an input over its token limit instead of truncating it.
+        texts.map((text) => (text.trim() ? truncateToTokens(text, MAX_INPUT_TOKENS) : text)),
+        options,
+        signal,
+      ),
   };
 }

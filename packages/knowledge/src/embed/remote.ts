@@ -1,6 +1,6 @@
 import { EmbeddingError, type EmbeddingErrorReason, type EmbeddingProvider } from './errors.ts';
 import { EMBEDDING_DIMENSIONS } from './types.ts';
-import { normalizeInPlace } from './vector.ts';
+import { emptyTextIndex, normalizeInPlace } from './vector.ts';
 
 /**
  * What the Voyage and OpenAI embedders share: one JSON POST with a per-attempt timeout, bounded
@@ -261,4 +261,34 @@ export function requireKey(provider: EmbeddingProvider, apiKey: string | undefin
   if (!apiKey?.trim())
     throw new EmbeddingError(provider, 'config', `${provider} embedder: an API key is required`);
   return apiKey.trim();
+}
+
+/**
+ * The request loop both vendors share: refuse empty texts (both answer 400 to them), split
+ * into batches under the per-request input and token caps, POST each with retries, and read
+ * the vectors back in order. `body` builds one vendor request from a batch.
+ */
+export async function embedInBatches(
+  call: {
+    provider: EmbeddingProvider;
+    url: string;
+    apiKey: string;
+    maxInputs: number;
+    tokenBudget: number;
+    body: (batch: string[]) => unknown;
+  },
+  texts: string[],
+  options: RemoteEmbedderOptions,
+  signal?: AbortSignal,
+): Promise<number[][]> {
+  const { provider, url, apiKey } = call;
+  const empty = emptyTextIndex(texts);
+  if (empty >= 0)
+    throw new EmbeddingError(provider, 'invalid_input', `${provider}: text ${empty} is empty`);
+  const out: number[][] = [];
+  for (const batch of planBatches(texts, call.maxInputs, call.tokenBudget)) {
+    const json = await postJson({ provider, url, apiKey, body: call.body(batch), signal }, options);
+    out.push(...readVectors(provider, json, batch.length));
+  }
+  return out;
 }

@@ -1,14 +1,5 @@
-import { EmbeddingError } from './errors.ts';
-import {
-  embeddingsUrl,
-  planBatches,
-  postJson,
-  type RemoteEmbedderOptions,
-  readVectors,
-  requireKey,
-} from './remote.ts';
+import { embeddingsUrl, embedInBatches, type RemoteEmbedderOptions, requireKey } from './remote.ts';
 import { EMBEDDING_DIMENSIONS, type Embedder, type EmbedKind } from './types.ts';
-import { emptyTextIndex } from './vector.ts';
 
 /**
  * Voyage AI embeddings (https://docs.voyageai.com/reference/embeddings-api):
@@ -50,22 +41,24 @@ export function createVoyageEmbedder(options: VoyageEmbedderOptions): Embedder {
     model: `voyage/${model}`,
     dimensions: EMBEDDING_DIMENSIONS,
     batchSize: MAX_INPUTS,
-    async embed(texts: string[], kind: EmbedKind, signal?: AbortSignal) {
-      const empty = emptyTextIndex(texts);
-      if (empty >= 0)
-        throw new EmbeddingError('voyage', 'invalid_input', `voyage: text ${empty} is empty`);
-      const out: number[][] = [];
-      for (const batch of planBatches(texts, MAX_INPUTS, tokenBudget)) {
-        const body = {
-          input: batch,
-          model,
-          input_type: kind,
-          ...(flexible ? { output_dimension: EMBEDDING_DIMENSIONS } : {}),
-        };
-        const json = await postJson({ provider: 'voyage', url, apiKey, body, signal }, options);
-        out.push(...readVectors('voyage', json, batch.length));
-      }
-      return out;
-    },
+    embed: (texts: string[], kind: EmbedKind, signal?: AbortSignal) =>
+      embedInBatches(
+        {
+          provider: 'voyage',
+          url,
+          apiKey,
+          maxInputs: MAX_INPUTS,
+          tokenBudget,
+          body: (batch) => ({
+            input: batch,
+            model,
+            input_type: kind,
+            ...(flexible ? { output_dimension: EMBEDDING_DIMENSIONS } : {}),
+          }),
+        },
+        texts,
+        options,
+        signal,
+      ),
   };
 }
