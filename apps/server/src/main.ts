@@ -21,6 +21,7 @@ const platform = await openPlatform(config, log);
 const app = await buildApp(platform);
 await app.listen({ port: config.PORT, host: config.HOST });
 await platform.knowledge.start();
+platform.ai.start();
 log.info(
   {
     url: config.PUBLIC_URL,

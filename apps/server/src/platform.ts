@@ -6,6 +6,7 @@ import {
   type IdentityResolver,
   type PasswordHasher,
 } from '@platform/auth';
+import { type AiService, createAiService } from '@platform/ai';
 import type { Config } from '@platform/config';
 import { type Database, openDatabase } from '@platform/db';
 import {
@@ -26,6 +27,7 @@ export type Platform = {
   hasher: PasswordHasher;
   redis: Redis | null;
   knowledge: KnowledgeService;
+  ai: AiService;
   log: Logger;
   close(): Promise<void>;
 };
@@ -74,14 +76,16 @@ export async function openPlatform(
     await prepareLocalEmbedder(
       config.EMBEDDING_CACHE_DIR ? { cacheDir: config.EMBEDDING_CACHE_DIR } : {},
     );
+  const embedder = embedderFor(config);
   const knowledge = createKnowledgeService(db, {
-    embedder: embedderFor(config),
+    embedder,
     maxUploadBytes: Math.round(config.KNOWLEDGE_MAX_UPLOAD_MB * 1024 * 1024),
     concurrency: config.INGEST_CONCURRENCY,
     tenantConcurrency: config.INGEST_TENANT_CONCURRENCY,
     leaseSeconds: config.INGEST_LEASE_SECONDS,
     log: log.child({ module: 'knowledge' }),
   });
+  const ai = createAiService(db, { config, embedder, log: log.child({ module: 'ai' }) });
   return {
     config,
     db,
@@ -90,10 +94,12 @@ export async function openPlatform(
     hasher,
     redis,
     knowledge,
+    ai,
     log,
     close: async () => {
       // Running ingestion stops between batches; its job resumes on the next start.
       await knowledge.stop();
+      await ai.stop();
       redis?.disconnect();
       await db.close();
     },

@@ -19,6 +19,7 @@ export function registerTrpcRoutes(app: FastifyInstance, platform: Platform) {
         createContext({
           db: platform.db,
           knowledge: platform.knowledge,
+          ai: platform.ai,
           requestId: request.id,
           log: request.log,
           resolveIdentity: () => platform.identity(request.headers.cookie),

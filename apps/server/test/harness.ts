@@ -132,6 +132,7 @@ export async function startHarness(
     close: async () => {
       await stopServer(app, 10_000);
       await platform.knowledge.stop();
+      await platform.ai.stop();
       platform.redis?.disconnect();
       await t.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import type { AiService } from '@platform/ai';
 import type { Identity } from '@platform/auth';
 import type { Database } from '@platform/db';
 import type { KnowledgeService } from '@platform/knowledge';
@@ -12,6 +13,7 @@ export type Log = {
 export type Context = {
   db: Database;
   knowledge: KnowledgeService;
+  ai: AiService;
   requestId: string;
   log: Log;
   /** Resolves the caller from the request's session; memoised per request. */
@@ -22,6 +24,7 @@ export type Context = {
 export function createContext(opts: {
   db: Database;
   knowledge: KnowledgeService;
+  ai: AiService;
   requestId: string;
   log: Log;
   resolveIdentity: () => Promise<Identity | null>;
@@ -30,6 +33,7 @@ export function createContext(opts: {
   return {
     db: opts.db,
     knowledge: opts.knowledge,
+    ai: opts.ai,
     requestId: opts.requestId,
     log: opts.log,
     identity: () => {

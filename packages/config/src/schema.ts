@@ -14,6 +14,26 @@ const url = (protocols: string[]) =>
       .optional(),
   );
 
+/** A comma-separated fallback chain of `provider:model`, e.g. `openai:gpt-4o,compatible:llama3.1`. */
+const modelChain = (fallback: string) =>
+  z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(
+        /^(openai|anthropic|google|compatible|offline):[\w.:/@-]+(,\s*(openai|anthropic|google|compatible|offline):[\w.:/@-]+)*$/,
+        {
+          message:
+            'must be a comma-separated list of provider:model, provider one of openai, anthropic, google, compatible, offline',
+        },
+      )
+      .default(fallback),
+  );
+
+const optionalUrl = () =>
+  z.preprocess(emptyAsUndefined, z.url({ message: 'must be a URL' }).optional());
+const optionalSecret = () => z.preprocess(emptyAsUndefined, z.string().min(1).optional());
+
 /** Every setting the platform reads, in one place (the only module that reads process.env). */
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -54,6 +74,33 @@ export const configSchema = z.object({
     emptyAsUndefined,
     z.url({ message: 'must be a URL' }).optional(),
   ),
+  /** Models per routing tier, cheapest first; each list is that tier's fallback chain. */
+  AI_TIER1_MODELS: modelChain('openai:gpt-4o-mini'),
+  AI_TIER2_MODELS: modelChain('openai:gpt-4o'),
+  AI_TIER3_MODELS: modelChain('anthropic:claude-sonnet-4-5'),
+  /** A model call that has not produced its first token by then falls back to the next model. */
+  AI_FIRST_TOKEN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  /** The whole answer must finish by then. */
+  AI_TOTAL_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
+  /** Consecutive failures that open a provider's circuit, and how long it stays open. */
+  AI_BREAKER_FAILURES: z.coerce.number().int().min(1).max(100).default(3),
+  AI_BREAKER_COOLDOWN_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  ANTHROPIC_API_KEY: optionalSecret(),
+  GOOGLE_API_KEY: optionalSecret(),
+  /** Other endpoints speaking each vendor's API (a proxy, a gateway, a test server). */
+  OPENAI_BASE_URL: optionalUrl(),
+  ANTHROPIC_BASE_URL: optionalUrl(),
+  GOOGLE_BASE_URL: optionalUrl(),
+  /** Any OpenAI-compatible server (vLLM, Ollama, llama.cpp), used by `compatible:` models. */
+  COMPATIBLE_BASE_URL: optionalUrl(),
+  COMPATIBLE_API_KEY: optionalSecret(),
+  /** Encrypts tenants' own provider keys at rest; derived from AUTH_SECRET when unset. */
+  PROVIDER_KEYS_SECRET: z.preprocess(
+    emptyAsUndefined,
+    z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+  ),
+  /** Cosine similarity a new question needs to reuse a cached answer (1 turns the cache off). */
+  ANSWER_CACHE_MIN_SIMILARITY: z.coerce.number().min(0.5).max(1).default(0.9),
 });
 
 /** Settings production cannot run without; checked alongside the schema so all errors show at once. */

@@ -1,3 +1,4 @@
+export { type AuditEntry, appendAudit } from './audit.ts';
 export * from './jobs/index.ts';
 export { openDatabase } from './open.ts';
 export type { StaleDocument } from './reembed.ts';

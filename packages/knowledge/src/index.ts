@@ -12,6 +12,7 @@ export {
 export { type DocumentSummary, documentColumns } from './documents/summary.ts';
 // embedders
 export * from './embed/index.ts';
+export { STOP_WORDS, tokenize } from './embed/tokenize.ts';
 export { ParseError } from './errors.ts';
 export { type DocumentProgressEvent, KnowledgeEvents } from './events.ts';
 export { KnowledgeInputError } from './input-error.ts';
@@ -37,3 +38,4 @@ export {
   type KnowledgeServiceOptions,
 } from './service.ts';
 export { type DocumentType, sniffType } from './sniff.ts';
+export { bumpKnowledgeVersion, knowledgeVersion } from './stats.ts';

@@ -31,10 +31,31 @@ export async function adjustTermStats(
        where t.tenant_id = ${tenantId} and t.document_frequency <= 0
          and t.term in (select u.lexeme from knowledge_chunks c, unnest(c.search_vector) u where ${ofVersion})`);
   await tx.execute(sql`
-    insert into knowledge_stats (tenant_id, chunk_count, total_length)
-    select ${tenantId}::uuid, ${sign}::int * count(*), ${sign}::int * coalesce(sum(c.token_count), 0)
+    insert into knowledge_stats (tenant_id, chunk_count, total_length, version)
+    select ${tenantId}::uuid, ${sign}::int * count(*), ${sign}::int * coalesce(sum(c.token_count), 0), 1
       from knowledge_chunks c where ${ofVersion}
     on conflict (tenant_id) do update
       set chunk_count = knowledge_stats.chunk_count + excluded.chunk_count,
-          total_length = knowledge_stats.total_length + excluded.total_length`);
+          total_length = knowledge_stats.total_length + excluded.total_length,
+          version = knowledge_stats.version + 1`);
+}
+
+/**
+ * Marks that what search can return has changed in a way the term statistics do not show
+ * (a document moved to another collection, its tags changed), so answers cached against the
+ * previous knowledge-base version are not reused.
+ */
+export async function bumpKnowledgeVersion(tx: Tx, tenantId: string): Promise<void> {
+  await tx.execute(sql`
+    insert into knowledge_stats (tenant_id, version) values (${tenantId}, 1)
+    on conflict (tenant_id) do update set version = knowledge_stats.version + 1`);
+}
+
+/** The tenant's knowledge-base version (0 before anything was ingested). */
+export async function knowledgeVersion(tx: Tx, tenantId: string): Promise<number> {
+  const rows = await tx.execute(
+    sql`select version from knowledge_stats where tenant_id = ${tenantId}`,
+  );
+  const row = (rows as unknown as { rows: { version: string | number }[] }).rows[0];
+  return row ? Number(row.version) : 0;
 }

@@ -1,16 +1,19 @@
 /** Assistant surfaces: personalities, widgets, meetings, chat sessions and their messages. */
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   check,
   index,
   integer,
   jsonb,
-  numeric,
   pgTable,
   real,
+  smallint,
   text,
   timestamp,
+  unique,
+  uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
 import { createdAt, id, tenantId, updatedAt } from './columns.ts';
@@ -29,16 +32,61 @@ export const aiPersonalities = pgTable(
     description: text('description'),
     systemPrompt: text('system_prompt').notNull(),
     tone: text('tone'),
+    /** BCP 47 tag the assistant answers in, e.g. en, de, pt-BR. */
+    language: text('language').notNull().default('en'),
+    greeting: text('greeting'),
     temperature: real('temperature').notNull().default(0.7),
-    /** Preferred routing tier; the router may still pick a cheaper one within budget. */
-    preferredTier: text('preferred_tier', { enum: ['fast', 'balanced', 'premium'] }),
-    /** Answers draw on this collection only, when set. */
+    /** The router keeps this personality's answers within these tiers (1 cheapest .. 3). */
+    minTier: smallint('min_tier').notNull().default(1),
+    maxTier: smallint('max_tier').notNull().default(3),
+    /** Answers draw on this collection only, when set; otherwise on the whole knowledge base. */
     collectionId: uuid('collection_id').references(() => collections.id, { onDelete: 'set null' }),
     isDefault: boolean('is_default').notNull().default(false),
+    /** Bumped by every edit; ai_personality_versions keeps each version as it was. */
+    version: integer('version').notNull().default(1),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('ai_personalities_tenant_idx').on(t.tenantId, t.name)],
+  (t) => [
+    index('ai_personalities_tenant_idx').on(t.tenantId, t.name),
+    uniqueIndex('ai_personalities_one_default').on(t.tenantId).where(sql`is_default`),
+    check(
+      'ai_personalities_tiers_check',
+      sql`1 <= min_tier and min_tier <= max_tier and max_tier <= 3`,
+    ),
+    check('ai_personalities_temperature_check', sql`temperature >= 0 and temperature <= 2`),
+    check('ai_personalities_prompt_check', sql`length(btrim(system_prompt)) > 0`),
+  ],
+);
+
+export type PersonalitySnapshot = {
+  name: string;
+  description: string | null;
+  systemPrompt: string;
+  tone: string | null;
+  language: string;
+  greeting: string | null;
+  temperature: number;
+  minTier: number;
+  maxTier: number;
+  collectionId: string | null;
+};
+
+/** Every version of a personality as it was, so a past answer can be traced to its prompt. */
+export const aiPersonalityVersions = pgTable(
+  'ai_personality_versions',
+  {
+    id: id(),
+    tenantId: tenantRef(),
+    personalityId: uuid('personality_id')
+      .notNull()
+      .references(() => aiPersonalities.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    snapshot: jsonb('snapshot').$type<PersonalitySnapshot>().notNull(),
+    createdBy: uuid('created_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [unique('ai_personality_versions_unique').on(t.personalityId, t.version)],
 );
 
 export const widgets = pgTable(
@@ -98,6 +146,7 @@ export const chatSessions = pgTable(
     personalityId: uuid('personality_id').references(() => aiPersonalities.id, {
       onDelete: 'set null',
     }),
+    personalityVersion: integer('personality_version'),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     closedAt: timestamp('closed_at', { withTimezone: true }),
     createdAt: createdAt(),
@@ -120,9 +169,15 @@ export const messages = pgTable(
     content: text('content').notNull(),
     citations: jsonb('citations').$type<Citation[]>().notNull().default([]),
     model: text('model'),
+    /** Which personality, at which version, wrote an assistant message. */
+    personalityId: uuid('personality_id').references(() => aiPersonalities.id, {
+      onDelete: 'set null',
+    }),
+    personalityVersion: integer('personality_version'),
+    tier: smallint('tier'),
     inputTokens: integer('input_tokens'),
     outputTokens: integer('output_tokens'),
-    costUsd: numeric('cost_usd', { precision: 14, scale: 8 }),
+    costMicros: bigint('cost_micros', { mode: 'number' }),
     createdAt: createdAt(),
   },
   (t) => [

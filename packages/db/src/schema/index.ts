@@ -1,3 +1,4 @@
+export * from './ai.ts';
 export * from './assistant.ts';
 export * from './cost.ts';
 export * from './identity.ts';

@@ -145,4 +145,6 @@ export const knowledgeStats = pgTable('knowledge_stats', {
     .references(() => tenants.id, { onDelete: 'cascade' }),
   chunkCount: bigint('chunk_count', { mode: 'number' }).notNull().default(0),
   totalLength: bigint('total_length', { mode: 'number' }).notNull().default(0),
+  /** Bumped whenever what search can return changes; cached answers are keyed on it. */
+  version: bigint('version', { mode: 'number' }).notNull().default(0),
 });

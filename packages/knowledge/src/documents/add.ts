@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { schema, type Tx } from '@platform/db';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { KnowledgeInputError } from '../input-error.ts';
 import { enqueueKnowledgeJob } from '../queue.ts';
 import { type DocumentType, sniffType } from '../sniff.ts';
@@ -156,7 +156,11 @@ export async function syncChunkFilters(
     ...(change.collectionId !== undefined ? { collectionId: change.collectionId } : {}),
     ...(change.tags ? { tags: change.tags } : {}),
   };
-  if (Object.keys(set).length) await tx.update(c).set(set).where(eq(c.documentId, documentId));
+  if (!Object.keys(set).length) return;
+  await tx.update(c).set(set).where(eq(c.documentId, documentId));
+  // What a scoped search returns changed: cached answers of the old version stop being reused.
+  // RLS limits this to the caller's tenant, whose statistics row exists once anything is active.
+  await tx.execute(sql`update knowledge_stats set version = version + 1`);
 }
 
 /** Removes a document: its searchable chunks leave the BM25 statistics, then everything goes. */

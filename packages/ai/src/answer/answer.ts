@@ -1,0 +1,305 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '@platform/db';
+import { schema } from '@platform/db';
+import type { Citation } from '@platform/db/schema';
+import {
+  type Embedder,
+  embedQuery,
+  knowledgeVersion,
+  type SearchResult,
+  searchKnowledge,
+} from '@platform/knowledge';
+import { type CacheScope, lookupAnswer, recordHit, storeAnswer } from '../cache/answer-cache.ts';
+import type { AiEvents, BudgetAlertEvent } from '../events.ts';
+import {
+  type Attempt,
+  type Candidate,
+  streamWithFallback,
+} from '../generate/stream-with-fallback.ts';
+import { BudgetExhaustedError } from '../input-error.ts';
+import { readBudgetStatus } from '../ledger/budget.ts';
+import { recordModelCall } from '../ledger/record.ts';
+import { defaultPersonality, getPersonality, type Personality } from '../personalities/store.ts';
+import type { ModelRef } from '../providers/model-ref.ts';
+import type { CircuitBreakers } from '../router/breaker.ts';
+import type { Tier, Turn } from '../router/classify.ts';
+import { type RouteDecision, route } from '../router/route.ts';
+import { citationsIn } from './citations.ts';
+import { conversation, offlinePassages, systemPrompt } from './prompt.ts';
+import { retrievalConfidence } from './retrieval-confidence.ts';
+
+export interface AnswerInput {
+  tenantId: string;
+  question: string;
+  history?: Turn[];
+  /** Default: the tenant's default personality. */
+  personalityId?: string;
+  sessionId?: string | null;
+  signal?: AbortSignal;
+}
+
+export interface AnswerResult {
+  text: string;
+  citations: Citation[];
+  cacheHit: boolean;
+  /** The answer broke off after it had started streaming. */
+  truncated: boolean;
+  tier: Tier;
+  provider: string | null;
+  model: string | null;
+  costMicros: number;
+  routingDecisionId: string;
+  personality: { id: string; version: number };
+  decision: { score: number; classifiedTier: Tier; reason: string; budgetState: string };
+  attempts: Attempt[];
+}
+
+export interface AnswerDeps {
+  db: Database;
+  embedder: Embedder;
+  events: AiEvents;
+  breakers: CircuitBreakers;
+  firstTokenTimeoutMs: number;
+  totalTimeoutMs: number;
+  maxOutputTokens: number;
+  cacheMinSimilarity: number;
+  /** Models to try for a decision, in order, with the tenant's credentials applied. */
+  candidates: (tenantId: string, decision: RouteDecision) => Promise<Candidate[]>;
+}
+
+const PASSAGES = 5;
+
+interface Prepared {
+  personality: Personality;
+  passages: SearchResult[];
+  decision: RouteDecision;
+  scope: CacheScope;
+  cached?: Awaited<ReturnType<typeof lookupAnswer>>;
+}
+
+/**
+ * One grounded answer, streamed: retrieve passages, reuse a cached answer when one fits, else
+ * route to a tier and stream from the first model in its fallback chain that works. Every
+ * model call is metered as it ends; the routing decision, with its reason and attempts, and the
+ * cache entry are written when the answer is complete. Budget alerts are published after commit.
+ */
+export async function* answerQuestion(
+  deps: AnswerDeps,
+  input: AnswerInput,
+): AsyncGenerator<string, AnswerResult> {
+  const { db, embedder, tenantId } = { ...deps, tenantId: input.tenantId };
+  const history = input.history ?? [];
+  const routingDecisionId = randomUUID();
+  const embedding = await embedQuery(embedder, input.question);
+
+  const prepared: Prepared = await db.withTenant(tenantId, async (tx) => {
+    const personality = input.personalityId
+      ? await getPersonality(tx, tenantId, input.personalityId)
+      : await defaultPersonality(tx, tenantId);
+    const passages = await searchKnowledge(tx, embedder, {
+      query: input.question,
+      limit: PASSAGES,
+      embedding,
+      ...(personality.collectionId ? { filters: { collectionId: personality.collectionId } } : {}),
+    });
+    const budget = await readBudgetStatus(tx, tenantId);
+    const decision = route({
+      query: input.question,
+      history,
+      retrievalConfidence: retrievalConfidence(input.question, passages),
+      limits: personality,
+      budget: { state: budget.state, policy: budget.exhaustedPolicy },
+    });
+    const scope: CacheScope = {
+      tenantId,
+      personalityId: personality.id,
+      personalityVersion: personality.version,
+      knowledgeVersion: await knowledgeVersion(tx, tenantId),
+      embeddingModel: embedder.model,
+    };
+    // A follow-up depends on its conversation, so only first questions use the cache.
+    const cached =
+      embedding && !history.length && !decision.blocked
+        ? await lookupAnswer(
+            tx,
+            scope,
+            input.question,
+            embedding,
+            passages.map((p) => p.chunkId),
+            deps.cacheMinSimilarity,
+          )
+        : undefined;
+    return { personality, passages, decision, scope, ...(cached ? { cached } : {}) };
+  });
+
+  const { personality, passages, decision, scope, cached } = prepared;
+  const base = {
+    routingDecisionId,
+    personality: { id: personality.id, version: personality.version },
+    decision: {
+      score: decision.classification.score,
+      classifiedTier: decision.classification.tier,
+      reason: decision.reason,
+      budgetState: decision.budgetState,
+    },
+  };
+  const decisionRow = (extra: Partial<typeof schema.routingDecisions.$inferInsert>) => ({
+    id: routingDecisionId,
+    tenantId,
+    sessionId: input.sessionId ?? null,
+    personalityId: personality.id,
+    personalityVersion: personality.version,
+    score: decision.classification.score,
+    classifiedTier: decision.classification.tier,
+    tier: decision.tier,
+    reason: decision.reason,
+    signals: { ...decision.classification.signals },
+    budgetState: decision.budgetState,
+    ...extra,
+  });
+
+  if (cached) {
+    await db.withTenant(tenantId, async (tx) => {
+      await recordHit(tx, cached.id);
+      await tx
+        .insert(schema.routingDecisions)
+        .values(
+          decisionRow({
+            cacheHit: true,
+            provider: cached.provider,
+            model: cached.model,
+            reason: `${decision.reason}; reused a cached answer (similarity ${cached.similarity.toFixed(3)})`,
+          }),
+        );
+      await recordModelCall(tx, tenantId, {
+        sessionId: input.sessionId ?? null,
+        personalityId: personality.id,
+        personalityVersion: personality.version,
+        routingDecisionId,
+        ref: { provider: cached.provider, model: cached.model } as ModelRef,
+        tier: cached.tier,
+        usage: { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 },
+        latencyMs: 0,
+        outcome: 'cache_hit',
+      });
+    });
+    yield cached.answer;
+    return {
+      ...base,
+      text: cached.answer,
+      citations: cached.citations,
+      cacheHit: true,
+      truncated: false,
+      tier: decision.tier,
+      provider: cached.provider,
+      model: cached.model,
+      costMicros: 0,
+      attempts: [],
+    };
+  }
+
+  if (decision.blocked) {
+    await db.withTenant(tenantId, (tx) =>
+      tx.insert(schema.routingDecisions).values(decisionRow({})),
+    );
+    throw new BudgetExhaustedError();
+  }
+
+  const alerts: BudgetAlertEvent[] = [];
+  let costMicros = 0;
+  const candidates = await deps.candidates(tenantId, decision);
+  const generation = streamWithFallback(
+    candidates,
+    {
+      system: systemPrompt(personality, passages),
+      messages: conversation(history, input.question),
+      temperature: personality.temperature,
+      maxOutputTokens: deps.maxOutputTokens,
+      providerOptions: { offline: { passages: offlinePassages(passages) } },
+    },
+    {
+      breakers: deps.breakers,
+      firstTokenTimeoutMs: deps.firstTokenTimeoutMs,
+      totalTimeoutMs: deps.totalTimeoutMs,
+      ...(input.signal ? { signal: input.signal } : {}),
+      onAttempt: async (attempt) => {
+        const outcome = attempt.outcome;
+        if (outcome === 'skipped') return;
+        const recorded = await db.withTenant(tenantId, (tx) =>
+          recordModelCall(tx, tenantId, {
+            sessionId: input.sessionId ?? null,
+            personalityId: personality.id,
+            personalityVersion: personality.version,
+            routingDecisionId,
+            ref: attempt.ref,
+            tier: attempt.tier,
+            usage: attempt.usage,
+            latencyMs: attempt.latencyMs,
+            outcome,
+            ...(attempt.error ? { error: attempt.error } : {}),
+          }),
+        );
+        costMicros += recorded.costMicros;
+        alerts.push(...recorded.alerts);
+      },
+    },
+  );
+  let step = await generation.next();
+  while (!step.done) {
+    yield step.value;
+    step = await generation.next();
+  }
+  const result = step.value;
+  const answered = result.answered;
+  const citations = answered ? citationsIn(result.text, passages) : [];
+
+  await db.withTenant(tenantId, async (tx) => {
+    await tx.insert(schema.routingDecisions).values(
+      decisionRow({
+        provider: answered?.ref.provider ?? null,
+        model: answered?.ref.model ?? null,
+        attempts: result.attempts.map((a) => ({
+          provider: a.ref.provider,
+          model: a.ref.model,
+          tier: a.tier,
+          outcome: a.outcome,
+          latencyMs: a.latencyMs,
+          ...(a.error ? { error: a.error } : {}),
+        })),
+      }),
+    );
+    if (answered && answered.outcome === 'ok' && embedding)
+      await storeAnswer(tx, scope, {
+        question: input.question,
+        embedding,
+        answer: result.text,
+        citations,
+        tier: answered.tier,
+        provider: answered.ref.provider,
+        model: answered.ref.model,
+        costMicros,
+      });
+  });
+  for (const alert of alerts) deps.events.emit(alert);
+
+  return {
+    ...base,
+    text: result.text,
+    citations,
+    cacheHit: false,
+    truncated: result.truncated,
+    tier: answered?.tier ?? decision.tier,
+    provider: answered?.ref.provider ?? null,
+    model: answered?.ref.model ?? null,
+    costMicros,
+    attempts: result.attempts,
+  };
+}
+
+/** The whole answer at once (for callers that do not stream). */
+export async function answerText(deps: AnswerDeps, input: AnswerInput): Promise<AnswerResult> {
+  const generation = answerQuestion(deps, input);
+  let step = await generation.next();
+  while (!step.done) step = await generation.next();
+  return step.value;
+}

@@ -1,0 +1,93 @@
+import { contentStems, splitSentences } from '../../text/terms.ts';
+
+/** A retrieved passage, numbered by its position: the first is cited as [1]. */
+export interface Passage {
+  title: string;
+  text: string;
+}
+
+export interface Extract {
+  /** The answer text with [n] citation markers; empty when the passages hold no answer. */
+  text: string;
+  /** 1-based passage numbers cited, in order of first use. */
+  cited: number[];
+  /** Share of the question's weighted terms the best sentence covers, 0..1. */
+  coverage: number;
+}
+
+/** Below this the best sentence shares too little with the question to be its answer. */
+const MIN_COVERAGE = 0.34;
+/** Further sentences must reach this share of the best one's score. */
+const FOLLOW_RATIO = 0.55;
+const MAX_SENTENCES = 3;
+const MAX_WORDS = 90;
+
+interface Scored {
+  passage: number;
+  position: number;
+  text: string;
+  stems: Set<string>;
+  score: number;
+}
+
+/**
+ * Picks the sentences that best answer the question, by inverse-document-frequency-weighted
+ * overlap of content stems, with a slight preference for higher-ranked passages. Deterministic:
+ * the same question and passages always give the same answer.
+ */
+export function extractAnswer(question: string, passages: Passage[]): Extract {
+  const query = [...new Set(contentStems(question))];
+  const sentences: Scored[] = passages.flatMap((p, passage) =>
+    splitSentences(p.text).map((text, position) => ({
+      passage,
+      position,
+      text,
+      stems: new Set(contentStems(text)),
+      score: 0,
+    })),
+  );
+  if (!query.length || !sentences.length) return { text: '', cited: [], coverage: 0 };
+
+  const df = new Map<string, number>();
+  for (const s of sentences) for (const t of s.stems) df.set(t, (df.get(t) ?? 0) + 1);
+  const idf = (t: string) => Math.log(1 + (sentences.length + 1) / ((df.get(t) ?? 0) + 0.5));
+  const total = query.reduce((sum, t) => sum + idf(t), 0);
+  for (const s of sentences) {
+    const hit = query.reduce((sum, t) => sum + (s.stems.has(t) ? idf(t) : 0), 0);
+    s.score = (hit / total) * (1 - 0.04 * Math.min(s.passage, 5));
+  }
+
+  const ranked = [...sentences].sort(
+    (a, b) => b.score - a.score || a.passage - b.passage || a.position - b.position,
+  );
+  const best = ranked[0];
+  if (!best || best.score < MIN_COVERAGE)
+    return { text: '', cited: [], coverage: best?.score ?? 0 };
+
+  const chosen = [best];
+  const covered = new Set(query.filter((t) => best.stems.has(t)));
+  let words = best.text.split(/\s+/).length;
+  for (const s of ranked.slice(1)) {
+    if (chosen.length >= MAX_SENTENCES) break;
+    const adds = query.some((t) => s.stems.has(t) && !covered.has(t));
+    const continues = s.passage === best.passage && s.position === best.position + 1;
+    if (s.score < best.score * FOLLOW_RATIO && !continues) continue;
+    if (!adds && !continues) continue;
+    const length = s.text.split(/\s+/).length;
+    if (words + length > MAX_WORDS) continue;
+    chosen.push(s);
+    words += length;
+    for (const t of query) if (s.stems.has(t)) covered.add(t);
+  }
+  chosen.sort((a, b) => a.passage - b.passage || a.position - b.position);
+
+  const cited: number[] = [];
+  const text = chosen
+    .map((s) => {
+      if (!cited.includes(s.passage + 1)) cited.push(s.passage + 1);
+      const sentence = /[.!?]$/.test(s.text) ? s.text : `${s.text}.`;
+      return `${sentence} [${s.passage + 1}]`;
+    })
+    .join(' ');
+  return { text, cited, coverage: best.score };
+}

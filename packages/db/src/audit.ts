@@ -1,0 +1,24 @@
+import * as schema from './schema/index.ts';
+import type { Tx } from './types.ts';
+
+export interface AuditEntry {
+  actorType: 'user' | 'api_key' | 'system';
+  actorUserId?: string | null;
+  action: string;
+  resourceType?: string;
+  resourceId?: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** Appends to the tenant's audit log in the caller's transaction (the runtime may only insert). */
+export async function appendAudit(tx: Tx, tenantId: string, entry: AuditEntry): Promise<void> {
+  await tx.insert(schema.auditLogs).values({
+    tenantId,
+    actorType: entry.actorType,
+    actorUserId: entry.actorUserId ?? null,
+    action: entry.action,
+    resourceType: entry.resourceType ?? null,
+    resourceId: entry.resourceId ?? null,
+    metadata: entry.metadata ?? {},
+  });
+}
