@@ -1,14 +1,17 @@
 import {
   ADVICE,
+  CALCULATION,
   CODE,
   CODE_SYNTAX,
+  DECISION,
   EMERGENCY,
   FOLLOW_UP,
-  HIGH_STAKES,
+  HARM,
   MULTI_STEP,
-  PERSONAL_STAKES,
+  PERSONAL,
   REASONING,
   SMALL_TALK,
+  TROUBLE,
 } from './lexicon.ts';
 
 export type Tier = 1 | 2 | 3;
@@ -32,13 +35,17 @@ export interface ClassifyInput {
 export interface Signals {
   words: number;
   questions: number;
+  numbers: number;
   emergency: boolean;
-  highStakes: boolean;
+  harm: boolean;
+  decision: boolean;
   personal: boolean;
   advice: boolean;
   reasoning: number;
+  calculation: boolean;
+  trouble: boolean;
   multiStep: boolean;
-  code: boolean;
+  code: 'none' | 'vocabulary' | 'syntax';
   smallTalk: boolean;
   /** Prior user turns. */
   depth: number;
@@ -75,26 +82,33 @@ function scoreMessage(text: string): Scored {
   const signals = {
     words: wordCount,
     questions: (text.match(/\?/g) ?? []).length,
+    numbers: (text.match(/\d+(?:[.,]\d+)?/g) ?? []).length,
     emergency: EMERGENCY.test(text),
-    highStakes: HIGH_STAKES.test(text),
-    personal: PERSONAL_STAKES.test(text),
+    harm: HARM.test(text),
+    decision: DECISION.test(text),
+    personal: PERSONAL.test(text),
     advice: ADVICE.test(text),
     reasoning: Math.min(countMatches(REASONING, text), 3),
+    calculation: CALCULATION.test(text),
+    trouble: TROUBLE.test(text),
     multiStep: MULTI_STEP.test(text),
-    code: CODE_SYNTAX.test(text) || CODE.test(text),
+    code: CODE_SYNTAX.test(text) ? 'syntax' : CODE.test(text) ? 'vocabulary' : 'none',
     smallTalk: SMALL_TALK.test(text),
-  };
+  } as const;
   const reasons: string[] = [];
-  let score = 0.05;
   if (signals.smallTalk) return { score: 0, reasons: ['small talk'], signals };
 
+  let score = 0.05;
   if (signals.emergency) {
     score = 0.95;
     reasons.push('urgent risk to health, safety or security');
-  } else if (signals.highStakes && (signals.personal || signals.advice)) {
-    score = 0.7 + (signals.advice ? 0.1 : 0);
-    reasons.push('high-stakes topic about the person’s own situation');
-  } else if (signals.highStakes) {
+  } else if (signals.harm && (signals.personal || signals.advice)) {
+    score = signals.advice ? 0.8 : 0.72;
+    reasons.push('possible harm to the person (health, dispute, fraud)');
+  } else if (signals.decision && signals.advice) {
+    score = 0.75;
+    reasons.push('asks for a consequential decision');
+  } else if (signals.harm) {
     score += 0.3;
     reasons.push('high-stakes topic');
   }
@@ -104,25 +118,37 @@ function scoreMessage(text: string): Scored {
     complexity += 0.3 + 0.1 * (signals.reasoning - 1);
     reasons.push('asks for reasoning');
   }
+  if (signals.calculation && signals.numbers > 0) {
+    complexity += 0.3;
+    reasons.push('calculation over the person’s figures');
+  }
+  if (signals.trouble) {
+    complexity += 0.25;
+    reasons.push('troubleshooting');
+  }
   if (signals.multiStep) {
     complexity += 0.25;
     reasons.push('multi-step request');
   }
-  if (signals.code) {
-    complexity += 0.35;
-    reasons.push('code or technical detail');
+  if (signals.code !== 'none') {
+    complexity += signals.code === 'syntax' ? 0.35 : 0.25;
+    reasons.push(signals.code === 'syntax' ? 'code, formula or logs' : 'technical integration');
+  }
+  if (signals.decision && !signals.advice && signals.personal && signals.questions > 0) {
+    complexity += 0.25;
+    reasons.push('consequential topic about the person’s own situation');
   }
   if (signals.questions >= 2) {
     complexity += 0.1 * Math.min(signals.questions - 1, 2);
     reasons.push('several questions');
   }
-  if (wordCount > 45) {
-    complexity += wordCount > 90 ? 0.15 : 0.08;
-    reasons.push('long message');
+  // A long message describes a situation; one that needs only a quoted fact is rarely that long.
+  if (wordCount > 30) {
+    complexity += wordCount > 60 ? 0.3 : 0.25;
+    reasons.push('long message describing a situation');
   }
-  score += complexity;
-  // Complex technical work in a high-stakes setting (a production incident, say) is critical.
-  if (signals.highStakes && complexity >= 0.3 && score < TIER3_FROM) score = Math.max(score, 0.6);
+  // Complexity alone earns tier 2; tier 3 is for what is at stake, not for how long it takes.
+  score = score >= TIER3_FROM ? score + complexity / 4 : Math.min(score + complexity, TIER3_FROM - 0.05);
   return { score: Math.min(score, 1), reasons, signals };
 }
 
@@ -143,11 +169,15 @@ export function classify(input: ClassifyInput): Classification {
   const followUp =
     depth > 0 &&
     !own.signals.smallTalk &&
-    (own.signals.words <= 14 || FOLLOW_UP.test(input.query.split(/[.?!]/)[0] ?? ''));
+    (own.signals.words <= 8 ||
+      (own.signals.words <= 25 &&
+        (own.signals.advice || FOLLOW_UP.test(input.query.split(/[.?!:]/)[0] ?? ''))));
   let inheritedTier: Tier | 0 = 0;
   if (followUp) {
     // The last two user turns carry the conversation's stakes.
-    const before = userTurns.slice(-2).map((t) => scoreMessage(t.content).score);
+    // Scored alone, and joined to the follow-up ("how much is Pro a seat?" + "and for 12?").
+    const recent = userTurns.slice(-2).map((t) => t.content);
+    const before = [...recent, `${recent.at(-1) ?? ''} ${input.query}`].map((t) => scoreMessage(t).score);
     const inherited = Math.max(0, ...before);
     if (inherited > score) {
       inheritedTier = tierOf(inherited);

@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import type { Tier, Turn } from '../../packages/ai/src/index.ts';
+
+export type Label = 'simple' | 'complex' | 'critical';
+
+export interface LabelledQuery {
+  set: 'dev' | 'heldout';
+  intent: string;
+  domain: string;
+  label: Label;
+  near?: string;
+  source: { title: string; text: string };
+  query: string;
+  history?: Turn[];
+}
+
+interface File {
+  intents: Array<{
+    id: string;
+    domain: string;
+    label: Label;
+    near?: string;
+    source: { title: string; text: string };
+    queries: Array<{ query: string; history?: Turn[] }>;
+  }>;
+}
+
+/** The tier a label should get: what an oracle router would choose. */
+export const ORACLE_TIER: Record<Label, Tier> = { simple: 1, complex: 2, critical: 3 };
+
+export function loadQueries(set: 'dev' | 'heldout'): LabelledQuery[] {
+  const name = set === 'dev' ? 'queries.json' : 'heldout.json';
+  const file = JSON.parse(readFileSync(new URL(name, import.meta.url), 'utf8')) as File;
+  return file.intents.flatMap((intent) =>
+    intent.queries.map((q) => ({
+      set,
+      intent: intent.id,
+      domain: intent.domain,
+      label: intent.label,
+      ...(intent.near ? { near: intent.near } : {}),
+      source: intent.source,
+      query: q.query,
+      ...(q.history ? { history: q.history } : {}),
+    })),
+  );
+}
