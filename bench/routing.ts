@@ -17,8 +17,12 @@ const USAGE = { inputTokens: 500, outputTokens: 500, cachedInputTokens: 0 };
 const perQuery = (tier: Tier) => costMicros(priceOf(TIER_MODEL[tier]).price, USAGE);
 
 function evaluate(queries: LabelledQuery[]) {
-  const routed = queries.map((q) => ({ q, tier: classify({ query: q.query, ...(q.history ? { history: q.history } : {}) }).tier }));
-  const cost = (pick: (r: (typeof routed)[number]) => Tier) => routed.reduce((s, r) => s + perQuery(pick(r)), 0);
+  const routed = queries.map((q) => ({
+    q,
+    tier: classify({ query: q.query, ...(q.history ? { history: q.history } : {}) }).tier,
+  }));
+  const cost = (pick: (r: (typeof routed)[number]) => Tier) =>
+    routed.reduce((s, r) => s + perQuery(pick(r)), 0);
   const ours = cost((r) => r.tier);
   const oracle = cost((r) => ORACLE_TIER[r.q.label]);
   const baseline = perQuery(2) * queries.length;
@@ -32,13 +36,25 @@ function evaluate(queries: LabelledQuery[]) {
   }
   const misses = routed
     .filter((r) => r.tier !== ORACLE_TIER[r.q.label])
-    .map((r) => ({ label: r.q.label, tier: r.tier, query: r.q.query.slice(0, 140), history: Boolean(r.q.history) }));
+    .map((r) => ({
+      label: r.q.label,
+      tier: r.tier,
+      query: r.q.query.slice(0, 140),
+      history: Boolean(r.q.history),
+    }));
   const share = (n: number, d: number) => Math.round((n / d) * 10000) / 10000;
   return {
     queries: queries.length,
-    mix: { simple: simple.length, complex: hard.length - critical.length, critical: critical.length },
+    mix: {
+      simple: simple.length,
+      complex: hard.length - critical.length,
+      critical: critical.length,
+    },
     costUsd: { ours: ours / 1e6, oracle: oracle / 1e6, allGpt4o: baseline / 1e6 },
-    savingsVsAllGpt4o: { ours: share(baseline - ours, baseline), oracle: share(baseline - oracle, baseline) },
+    savingsVsAllGpt4o: {
+      ours: share(baseline - ours, baseline),
+      oracle: share(baseline - oracle, baseline),
+    },
     costRatioToOracle: Math.round((ours / oracle) * 1000) / 1000,
     recallComplexAndCriticalToTier2Plus: share(hard.filter((r) => r.tier >= 2).length, hard.length),
     criticalAtTier3: share(critical.filter((r) => r.tier === 3).length, critical.length),
@@ -50,7 +66,10 @@ function evaluate(queries: LabelledQuery[]) {
 }
 
 function timing(queries: LabelledQuery[]) {
-  const inputs = queries.map((q) => ({ query: q.query, ...(q.history ? { history: q.history } : {}) }));
+  const inputs = queries.map((q) => ({
+    query: q.query,
+    ...(q.history ? { history: q.history } : {}),
+  }));
   for (let i = 0; i < 3; i++) for (const input of inputs) classify(input); // warm up
   const samples: number[] = [];
   for (let round = 0; round < 20; round++)
@@ -60,13 +79,18 @@ function timing(queries: LabelledQuery[]) {
       samples.push(Number(process.hrtime.bigint() - start) / 1000);
     }
   samples.sort((a, b) => a - b);
-  const at = (p: number) => Math.round((samples[Math.floor(p * (samples.length - 1))] ?? 0) * 100) / 100;
+  const at = (p: number) =>
+    Math.round((samples[Math.floor(p * (samples.length - 1))] ?? 0) * 100) / 100;
   return { decisions: samples.length, p50Us: at(0.5), p99Us: at(0.99) };
 }
 
 const dev = loadQueries('dev');
 const heldout = loadQueries('heldout');
-const results = { dev: evaluate(dev), heldout: evaluate(heldout), all: evaluate([...dev, ...heldout]) };
+const results = {
+  dev: evaluate(dev),
+  heldout: evaluate(heldout),
+  all: evaluate([...dev, ...heldout]),
+};
 const time = timing([...dev, ...heldout]);
 const summary = (r: ReturnType<typeof evaluate>) => {
   const { misses: _m, confusion: _c, ...rest } = r;
@@ -90,12 +114,22 @@ console.table(
   ),
 );
 console.log('router time per decision (µs):', time);
-if (process.env.ROUTING_MISSES) for (const m of results[process.env.ROUTING_MISSES as 'dev'].misses) console.log(m.label, '->', m.tier, m.history ? '(h)' : '', m.query);
+if (process.env.ROUTING_MISSES)
+  for (const m of results[process.env.ROUTING_MISSES as 'dev'].misses)
+    console.log(m.label, '->', m.tier, m.history ? '(h)' : '', m.query);
 
 const out = {
   name: 'routing',
-  ours: { router: 'complexity classifier (packages/ai/src/router)', ...summary(results.all), timing: time },
-  baseline: { router: 'all queries to GPT-4o', costUsd: results.all.costUsd.allGpt4o, oracle: { costUsd: results.all.costUsd.oracle, savings: results.all.savingsVsAllGpt4o.oracle } },
+  ours: {
+    router: 'complexity classifier (packages/ai/src/router)',
+    ...summary(results.all),
+    timing: time,
+  },
+  baseline: {
+    router: 'all queries to GPT-4o',
+    costUsd: results.all.costUsd.allGpt4o,
+    oracle: { costUsd: results.all.costUsd.oracle, savings: results.all.savingsVsAllGpt4o.oracle },
+  },
   ratio: results.all.costRatioToOracle,
   unit: 'routed cost / oracle cost (500 input + 500 output tokens a query at the seed prices)',
   sets: results,
@@ -103,4 +137,7 @@ const out = {
     'dev = bench/routing/queries.json (cue lists tuned on it); heldout = bench/routing/heldout.json (written independently, not tuned on). Targets: cost <= 1.1x oracle, recall of complex+critical to tier >= 2 >= 0.95, critical at tier 3 >= 0.90.',
 };
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('results/routing.json', import.meta.url), `${JSON.stringify(out, null, 2)}\n`);
+writeFileSync(
+  new URL('results/routing.json', import.meta.url),
+  `${JSON.stringify(out, null, 2)}\n`,
+);

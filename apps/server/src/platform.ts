@@ -1,3 +1,4 @@
+import { type AiService, createAiService } from '@platform/ai';
 import {
   type Auth,
   createAuth,
@@ -6,7 +7,6 @@ import {
   type IdentityResolver,
   type PasswordHasher,
 } from '@platform/auth';
-import { type AiService, createAiService } from '@platform/ai';
 import type { Config } from '@platform/config';
 import { type Database, openDatabase } from '@platform/db';
 import {

@@ -1,8 +1,23 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { appRouter } from '@platform/api';
 import { testDrivers } from '@platform/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { B_SECRET, buildWorld, expectIsolated, type Probe, type World } from './cross-tenant.ts';
+import {
+  B_LIMIT_MICROS,
+  B_MODEL,
+  B_SECRET,
+  buildWorld,
+  expectIsolated,
+  type Probe,
+  type World,
+} from './cross-tenant.ts';
 import { type Harness, startHarness } from './harness.ts';
+
+/** A vendor that accepts every key (`GET /v1/models` answers 200), so A's key can be stored. */
+let vendorUrl = '';
+const today = () => new Date().toISOString().slice(0, 10);
+const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 
 /**
  * One probe per procedure. A procedure added to the router without a probe here fails
@@ -56,6 +71,63 @@ const probes: Probe[] = [
     kind: 'mutation',
     input: (w) => ({ collectionId: w.b.collectionId }),
   },
+  { path: 'personalities.list', kind: 'query' },
+  { path: 'personalities.get', kind: 'query', input: (w) => ({ id: w.b.personalityId }) },
+  { path: 'personalities.versions', kind: 'query', input: (w) => ({ id: w.b.personalityId }) },
+  {
+    path: 'personalities.create',
+    kind: 'mutation',
+    input: (w) => ({ name: 'Spy', systemPrompt: 'Read B', collectionId: w.b.collectionId }),
+  },
+  {
+    path: 'personalities.update',
+    kind: 'mutation',
+    input: (w) => ({ id: w.b.personalityId, systemPrompt: 'taken over', isDefault: true }),
+  },
+  { path: 'personalities.remove', kind: 'mutation', input: (w) => ({ id: w.b.personalityId }) },
+  {
+    path: 'costs.summary',
+    kind: 'query',
+    input: () => ({ from: daysAgo(30), to: today(), groupBy: 'model' }),
+  },
+  {
+    path: 'costs.summary',
+    kind: 'query',
+    input: () => ({ from: daysAgo(30), to: today(), groupBy: 'tier' }),
+  },
+  { path: 'costs.events', kind: 'query', input: () => ({ limit: 100 }) },
+  { path: 'costs.events', kind: 'query', input: () => ({ tier: 2, outcome: 'ok' }) },
+  { path: 'budgets.get', kind: 'query' },
+  {
+    path: 'budgets.set',
+    kind: 'mutation',
+    input: () => ({ monthlyLimitUsd: 5, alertThresholds: [50] }),
+  },
+  { path: 'alerts.list', kind: 'query', input: () => ({ limit: 100 }) },
+  { path: 'alerts.ack', kind: 'mutation', input: (w) => ({ id: w.b.alertId }) },
+  { path: 'providerKeys.list', kind: 'query' },
+  {
+    path: 'providerKeys.set',
+    kind: 'mutation',
+    input: () => ({ provider: 'google', apiKey: 'a-owned-key-1234', baseUrl: vendorUrl }),
+  },
+  { path: 'providerKeys.remove', kind: 'mutation', input: () => ({ provider: 'google' }) },
+  { path: 'ai.route', kind: 'query', input: () => ({ query: `What is the ${B_SECRET}?` }) },
+  {
+    path: 'ai.route',
+    kind: 'query',
+    input: (w) => ({ query: 'hello', personalityId: w.b.personalityId }),
+  },
+  {
+    path: 'ai.answer',
+    kind: 'mutation',
+    input: () => ({ question: `Where is the ${B_SECRET} kept?` }),
+  },
+  {
+    path: 'ai.answer',
+    kind: 'mutation',
+    input: (w) => ({ question: 'What is kept offshore?', personalityId: w.b.personalityId }),
+  },
 ];
 
 /** Procedures that need no tenant (none yet); listed so the completeness check stays honest. */
@@ -64,11 +136,22 @@ const publicProcedures: string[] = [];
 describe.each(testDrivers())('cross-tenant isolation of every procedure (%s)', (driver) => {
   let h: Harness;
   let w: World;
+  let vendor: Server | undefined;
   beforeAll(async () => {
+    vendor = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"models":[]}');
+    });
+    const server = vendor;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    vendorUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1beta`;
     h = await startHarness(driver);
     w = await buildWorld(h);
   }, 120_000);
-  afterAll(() => h?.close());
+  afterAll(async () => {
+    await h?.close();
+    await new Promise((resolve) => vendor?.close(resolve));
+  });
 
   it('has a probe for every procedure in the router', () => {
     const all = Object.keys(appRouter._def.procedures).sort();
@@ -103,6 +186,31 @@ describe.each(testDrivers())('cross-tenant isolation of every procedure (%s)', (
     expect(JSON.stringify(found.body)).toContain(B_SECRET);
     const doc = await h.query('knowledge.get', w.b.owner.cookie, { documentId: w.b.documentId });
     expect(doc.status).toBe(200);
+
+    // B sees its own AI records through the same procedures, so the probes' checks have teeth.
+    const own = async (path: string, input?: unknown) => {
+      const reply = await h.query(path, w.b.owner.cookie, input);
+      expect(reply.status, `${path}: ${reply.raw.body}`).toBe(200);
+      return reply.raw.body;
+    };
+    expect(await own('personalities.get', { id: w.b.personalityId })).toContain(B_SECRET);
+    expect(await own('personalities.versions', { id: w.b.personalityId })).toContain(B_SECRET);
+    const range = { from: daysAgo(30), to: today() };
+    const summary = await own('costs.summary', { ...range, groupBy: 'model' });
+    expect(summary).toContain(B_MODEL);
+    expect(await own('costs.events', {})).toContain(w.b.costEventId);
+    expect(await own('budgets.get')).toContain(String(B_LIMIT_MICROS));
+    expect(await own('alerts.list')).toContain(w.b.alertId);
+    const keys = await own('providerKeys.list');
+    expect(keys).toContain('…y-42');
+    expect(keys).not.toContain(w.b.providerKey);
+    // The summary joins the rolled-up day (3 requests) and today's raw event (1).
+    const byModel = JSON.parse(summary) as {
+      result: { data: { rows: { key: string; requests: number }[] } };
+    };
+    expect(byModel.result.data.rows).toEqual([
+      expect.objectContaining({ key: `compatible:${B_MODEL}`, requests: 4 }),
+    ]);
   });
 
   it('ignores a tenant id smuggled into input', async () => {

@@ -1,3 +1,5 @@
+import { saveProviderKey } from '@platform/ai';
+import { schema } from '@platform/db';
 import { expect } from 'vitest';
 import type { Account, Harness, Reply } from './harness.ts';
 
@@ -10,8 +12,21 @@ export type World = {
     /** A searchable document in a collection, with words no other tenant uses. */
     documentId: string;
     collectionId: string;
+    /** A personality besides the default, its prompt holding B_SECRET. */
+    personalityId: string;
+    /** A budget alert, a metered call (today) and its rolled-up day (yesterday). */
+    alertId: string;
+    costEventId: string;
+    /** B's own key for a vendor, stored encrypted. */
+    providerKey: string;
   };
 };
+
+/** Identifiers only tenant B's AI records carry (a model name, a vendor URL, a budget). */
+export const B_MODEL = 'quokka-ledger-7b';
+export const B_BASE_URL = 'http://127.0.0.1:9/zanzibar-endpoint';
+/** B's monthly limit in micro-dollars, a figure no other record holds. */
+export const B_LIMIT_MICROS = 987_654_321;
 
 /** Words only tenant B's document contains; a probe's answer must never show them. */
 export const B_SECRET = 'zanzibar quokka ledger';
@@ -48,6 +63,7 @@ export async function buildWorld(h: Harness): Promise<World> {
     if (i > 600) throw new Error(`tenant B's document did not become ready: ${doc?.status}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+  const ai = await buildAiRecords(h, bOwner);
   return {
     a,
     b: {
@@ -55,8 +71,83 @@ export async function buildWorld(h: Harness): Promise<World> {
       member: { userId: other.userId, email: other.email },
       documentId,
       collectionId,
+      ...ai,
     },
   };
+}
+
+/**
+ * B's AI records: a personality and a budget through their procedures; a cost event, a day's
+ * summary and a budget alert inserted directly (no procedure writes them, and no roll-up job is
+ * queued, so nothing changes B's rows while the probes run); a provider key through the store.
+ */
+async function buildAiRecords(h: Harness, bOwner: Account) {
+  const created = await h.mutate('personalities.create', bOwner.cookie, {
+    name: 'B concierge',
+    systemPrompt: `Never mention the ${B_SECRET}.`,
+  });
+  if (created.status !== 200) throw new Error(`B's personality: ${created.raw.body}`);
+  const personalityId = (created.body.result as { data: { id: string } }).data.id;
+  const budget = await h.mutate('budgets.set', bOwner.cookie, {
+    monthlyLimitUsd: B_LIMIT_MICROS / 1e6,
+    exhaustedPolicy: 'block',
+  });
+  if (budget.status !== 200) throw new Error(`B's budget: ${budget.raw.body}`);
+
+  const tenantId = bOwner.tenantId;
+  const now = new Date();
+  const yesterday = new Date(now.getTime() - 86_400_000).toISOString().slice(0, 10);
+  const providerKey = 'sk-b-secret-provider-key-42';
+  const { alertId, costEventId } = await h.platform.db.withTenant(tenantId, async (tx) => {
+    const [event] = await tx
+      .insert(schema.costEvents)
+      .values({
+        tenantId,
+        personalityId,
+        kind: 'llm',
+        provider: 'compatible',
+        model: B_MODEL,
+        tier: 2,
+        inputTokens: 1200,
+        outputTokens: 300,
+        priceVersion: 'test',
+        costMicros: 0,
+        outcome: 'ok',
+        createdAt: now,
+      })
+      .returning({ id: schema.costEvents.id });
+    await tx.insert(schema.costSummaries).values({
+      tenantId,
+      day: yesterday,
+      provider: 'compatible',
+      model: B_MODEL,
+      tier: 2,
+      requests: 3,
+      inputTokens: 3600,
+      outputTokens: 900,
+      costMicros: 0,
+    });
+    const [alert] = await tx
+      .insert(schema.budgetAlerts)
+      .values({
+        tenantId,
+        month: `${now.toISOString().slice(0, 7)}-01`,
+        thresholdPercent: 50,
+        budgetMicros: B_LIMIT_MICROS,
+        spentMicros: Math.round(B_LIMIT_MICROS / 2),
+      })
+      .returning({ id: schema.budgetAlerts.id });
+    await saveProviderKey(
+      tx,
+      tenantId,
+      h.platform.ai.cipher,
+      { provider: 'google', apiKey: providerKey, baseUrl: B_BASE_URL },
+      bOwner.userId,
+    );
+    if (!event || !alert) throw new Error("B's AI records were not written");
+    return { alertId: alert.id, costEventId: event.id };
+  });
+  return { personalityId, alertId, costEventId, providerKey };
 }
 
 /** Every row tenant B owns, across every tenant-scoped table found in the catalog. */
@@ -117,8 +208,16 @@ export async function expectIsolated(h: Harness, w: World, probe: Probe): Promis
     w.b.member.email,
     w.b.documentId,
     w.b.collectionId,
+    w.b.personalityId,
+    w.b.alertId,
+    w.b.costEventId,
+    w.b.providerKey,
     B_SECRET,
     B_FILE,
+    B_MODEL,
+    B_BASE_URL,
+    String(B_LIMIT_MICROS),
+    String(B_LIMIT_MICROS / 1e6),
   ])
     expect(text, `${probe.path} leaked ${secret}`).not.toContain(secret);
   expect(await snapshotTenant(h, w.b.owner.tenantId), `${probe.path} changed tenant B`).toEqual(

@@ -1,6 +1,6 @@
 import type { Config } from '@platform/config';
 import { createWorker, type Database } from '@platform/db';
-import type { Embedder } from '@platform/knowledge';
+import { createLocalEmbedder, type Embedder } from '@platform/knowledge';
 import { type AnswerDeps, type AnswerInput, answerQuestion, answerText } from './answer/answer.ts';
 import { KeyCipher } from './credentials/cipher.ts';
 import { tenantCredentials } from './credentials/store.ts';
@@ -8,7 +8,7 @@ import { AiEvents } from './events.ts';
 import type { Candidate } from './generate/stream-with-fallback.ts';
 import { COST_QUEUE, rollupDay } from './ledger/rollup.ts';
 import { formatModelRef, type ModelRef, parseModelChain } from './providers/model-ref.ts';
-import { OFFLINE_MODEL } from './providers/offline/model.ts';
+import { OFFLINE_MODEL, offlineModel } from './providers/offline/model.ts';
 import {
   type CredentialsByProvider,
   createLanguageModel,
@@ -113,6 +113,17 @@ export function createAiService(db: Database, options: AiServiceOptions) {
     cooldownMs: config.AI_BREAKER_COOLDOWN_SECONDS * 1000,
   });
 
+  // The offline model judges closeness in meaning with the local word vectors alone.
+  const wordVectors = createLocalEmbedder({ semanticWeight: 1 });
+  const similarity = async (question: string, sentences: string[]): Promise<number[]> => {
+    try {
+      const [q, ...rest] = await wordVectors.embed([question, ...sentences], 'document');
+      return rest.map((v) => (q ? v.reduce((sum, x, i) => sum + x * (q[i] ?? 0), 0) : 0));
+    } catch {
+      return sentences.map(() => 0); // nothing embeddable: no meaning-level match
+    }
+  };
+
   async function candidates(tenantId: string, decision: RouteDecision): Promise<Candidate[]> {
     if (decision.offlineOnly)
       return toCandidates([{ ref: OFFLINE, tier: decision.tier }], {}, tenantId);
@@ -132,7 +143,7 @@ export function createAiService(db: Database, options: AiServiceOptions) {
   ): Candidate[] {
     return order.map(({ ref, tier }) => {
       if (ref.provider === 'offline')
-        return { ref, tier, model: createLanguageModel(ref), breakerKey: 'offline' };
+        return { ref, tier, model: offlineModel(ref.model, { similarity }), breakerKey: 'offline' };
       const tenantOwned = own[ref.provider];
       const credentials = tenantOwned ?? platform[ref.provider] ?? {};
       return {

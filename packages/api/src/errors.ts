@@ -1,9 +1,11 @@
+import { AiInputError, BudgetExhaustedError } from '@platform/ai';
 import { EmbeddingError, KnowledgeInputError } from '@platform/knowledge';
 
 /** The one domain error type. Routers, REST and sockets throw it; one formatter maps it out. */
 export type DomainErrorCode =
   | 'BAD_REQUEST'
   | 'UNAUTHORIZED'
+  | 'PAYMENT_REQUIRED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'CONFLICT'
@@ -40,12 +42,15 @@ const CODE_BY_STATUS: Record<number, DomainErrorCode> = {
 /** A package's own input error (it names a field and an HTTP status) as a domain error. */
 export function asDomainError(error: unknown): DomainError | undefined {
   if (error instanceof DomainError) return error;
-  if (error instanceof KnowledgeInputError)
+  if (error instanceof KnowledgeInputError || error instanceof AiInputError)
     return new DomainError(
       CODE_BY_STATUS[error.status] ?? 'BAD_REQUEST',
       error.message,
       error.field,
     );
+  // The tenant's monthly AI budget is spent and its policy is to refuse: 402, not a fault.
+  if (error instanceof BudgetExhaustedError)
+    return new DomainError('PAYMENT_REQUIRED', error.message);
   // The embedding vendor is down or throttling us: retryable, and not the caller's fault.
   if (error instanceof EmbeddingError && error.reason !== 'invalid_input')
     return new DomainError(

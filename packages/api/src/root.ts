@@ -1,5 +1,11 @@
+import { aiRouter } from './routers/ai/index.ts';
+import { alertsRouter } from './routers/alerts/index.ts';
+import { budgetsRouter } from './routers/budgets/index.ts';
 import { collectionsRouter } from './routers/collections/index.ts';
+import { costsRouter } from './routers/costs/index.ts';
 import { knowledgeRouter } from './routers/knowledge/index.ts';
+import { personalitiesRouter } from './routers/personalities/index.ts';
+import { providerKeysRouter } from './routers/providerKeys/index.ts';
 import { tenantsRouter } from './routers/tenants/index.ts';
 import { usersRouter } from './routers/users/index.ts';
 import { router } from './trpc.ts';
@@ -9,6 +15,12 @@ export const appRouter = router({
   users: usersRouter,
   knowledge: knowledgeRouter,
   collections: collectionsRouter,
+  personalities: personalitiesRouter,
+  costs: costsRouter,
+  budgets: budgetsRouter,
+  alerts: alertsRouter,
+  providerKeys: providerKeysRouter,
+  ai: aiRouter,
 });
 
 export type AppRouter = typeof appRouter;

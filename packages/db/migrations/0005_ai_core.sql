@@ -1,33 +1,3 @@
-CREATE TABLE "ai_personality_versions" (
-	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
-	"tenant_id" uuid NOT NULL,
-	"personality_id" uuid NOT NULL,
-	"version" integer NOT NULL,
-	"snapshot" jsonb NOT NULL,
-	"created_by" uuid,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	CONSTRAINT "ai_personality_versions_unique" UNIQUE("personality_id","version")
-);
---> statement-breakpoint
-CREATE TABLE "budget_spend" (
-	"tenant_id" uuid NOT NULL,
-	"month" date NOT NULL,
-	"spent_micros" bigint DEFAULT 0 NOT NULL,
-	CONSTRAINT "budget_spend_tenant_id_month_pk" PRIMARY KEY("tenant_id","month")
-);
---> statement-breakpoint
-CREATE TABLE "budgets" (
-	"tenant_id" uuid PRIMARY KEY NOT NULL,
-	"monthly_limit_micros" bigint,
-	"alert_thresholds" smallint[] DEFAULT '{50,80,100}'::smallint[] NOT NULL,
-	"downgrade_at_percent" smallint DEFAULT 90 NOT NULL,
-	"exhausted_policy" text DEFAULT 'tier1' NOT NULL,
-	"updated_by" uuid,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
-	CONSTRAINT "budgets_limit_check" CHECK (monthly_limit_micros is null or monthly_limit_micros >= 0),
-	CONSTRAINT "budgets_downgrade_check" CHECK (downgrade_at_percent between 1 and 100)
-);
---> statement-breakpoint
 CREATE TABLE "answer_cache" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"tenant_id" uuid NOT NULL,
@@ -40,6 +10,7 @@ CREATE TABLE "answer_cache" (
 	"answer" text NOT NULL,
 	"citations" jsonb NOT NULL,
 	"cited_chunk_ids" uuid[] NOT NULL,
+	"lead_chunk_id" uuid NOT NULL,
 	"tier" smallint NOT NULL,
 	"provider" text NOT NULL,
 	"model" text NOT NULL,
@@ -82,10 +53,40 @@ CREATE TABLE "routing_decisions" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "ai_personality_versions" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"tenant_id" uuid NOT NULL,
+	"personality_id" uuid NOT NULL,
+	"version" integer NOT NULL,
+	"snapshot" jsonb NOT NULL,
+	"created_by" uuid,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "ai_personality_versions_unique" UNIQUE("personality_id","version")
+);
+--> statement-breakpoint
+CREATE TABLE "budget_spend" (
+	"tenant_id" uuid NOT NULL,
+	"month" date NOT NULL,
+	"spent_micros" bigint DEFAULT 0 NOT NULL,
+	CONSTRAINT "budget_spend_tenant_id_month_pk" PRIMARY KEY("tenant_id","month")
+);
+--> statement-breakpoint
+CREATE TABLE "budgets" (
+	"tenant_id" uuid PRIMARY KEY NOT NULL,
+	"monthly_limit_micros" bigint,
+	"alert_thresholds" smallint[] DEFAULT '{50,80,100}'::smallint[] NOT NULL,
+	"downgrade_at_percent" smallint DEFAULT 90 NOT NULL,
+	"exhausted_policy" text DEFAULT 'tier1' NOT NULL,
+	"updated_by" uuid,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "budgets_limit_check" CHECK (monthly_limit_micros is null or monthly_limit_micros >= 0),
+	CONSTRAINT "budgets_downgrade_check" CHECK (downgrade_at_percent between 1 and 100)
+);
+--> statement-breakpoint
 ALTER TABLE "budget_alerts" DROP CONSTRAINT "budget_alerts_threshold_unique";--> statement-breakpoint
 ALTER TABLE "cost_summaries" DROP CONSTRAINT "cost_summaries_bucket_unique";--> statement-breakpoint
 ALTER TABLE "budget_alerts" ALTER COLUMN "threshold_percent" SET DATA TYPE smallint;--> statement-breakpoint
-ALTER TABLE "cost_events" ALTER COLUMN "tier" SET DATA TYPE smallint;--> statement-breakpoint
+ALTER TABLE "cost_events" ALTER COLUMN "tier" SET DATA TYPE smallint USING (CASE WHEN tier ~ '^[123]$' THEN tier::smallint END);--> statement-breakpoint
 ALTER TABLE "cost_summaries" ALTER COLUMN "input_tokens" SET DATA TYPE bigint;--> statement-breakpoint
 ALTER TABLE "cost_summaries" ALTER COLUMN "output_tokens" SET DATA TYPE bigint;--> statement-breakpoint
 ALTER TABLE "ai_personalities" ADD COLUMN "language" text DEFAULT 'en' NOT NULL;--> statement-breakpoint
@@ -118,16 +119,16 @@ ALTER TABLE "cost_summaries" ADD COLUMN "cached_input_tokens" bigint DEFAULT 0 N
 ALTER TABLE "cost_summaries" ADD COLUMN "cost_micros" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "cost_summaries" ADD COLUMN "updated_at" timestamp with time zone DEFAULT now() NOT NULL;--> statement-breakpoint
 ALTER TABLE "knowledge_stats" ADD COLUMN "version" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
-ALTER TABLE "ai_personality_versions" ADD CONSTRAINT "ai_personality_versions_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "ai_personality_versions" ADD CONSTRAINT "ai_personality_versions_personality_id_ai_personalities_id_fk" FOREIGN KEY ("personality_id") REFERENCES "public"."ai_personalities"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "budget_spend" ADD CONSTRAINT "budget_spend_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "budgets" ADD CONSTRAINT "budgets_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "answer_cache" ADD CONSTRAINT "answer_cache_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "answer_cache" ADD CONSTRAINT "answer_cache_personality_id_ai_personalities_id_fk" FOREIGN KEY ("personality_id") REFERENCES "public"."ai_personalities"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "provider_credentials" ADD CONSTRAINT "provider_credentials_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "routing_decisions" ADD CONSTRAINT "routing_decisions_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "routing_decisions" ADD CONSTRAINT "routing_decisions_session_id_chat_sessions_id_fk" FOREIGN KEY ("session_id") REFERENCES "public"."chat_sessions"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "routing_decisions" ADD CONSTRAINT "routing_decisions_personality_id_ai_personalities_id_fk" FOREIGN KEY ("personality_id") REFERENCES "public"."ai_personalities"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "ai_personality_versions" ADD CONSTRAINT "ai_personality_versions_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "ai_personality_versions" ADD CONSTRAINT "ai_personality_versions_personality_id_ai_personalities_id_fk" FOREIGN KEY ("personality_id") REFERENCES "public"."ai_personalities"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "budget_spend" ADD CONSTRAINT "budget_spend_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "budgets" ADD CONSTRAINT "budgets_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "answer_cache_scope_idx" ON "answer_cache" USING btree ("tenant_id","personality_id","personality_version","knowledge_version");--> statement-breakpoint
 CREATE INDEX "answer_cache_embedding_idx" ON "answer_cache" USING hnsw ("embedding" vector_cosine_ops);--> statement-breakpoint
 CREATE INDEX "routing_decisions_tenant_created_idx" ON "routing_decisions" USING btree ("tenant_id","created_at");--> statement-breakpoint

@@ -1,8 +1,10 @@
 import type { Command } from './command.ts';
+import { costs } from './costs.ts';
 import { createTenant } from './create-tenant.ts';
 import { ingest } from './ingest.ts';
 import { listTenants } from './list-tenants.ts';
 import { migrate } from './migrate.ts';
+import { route } from './route.ts';
 import { search } from './search.ts';
 
 /** Every operator command; later features add theirs here. */
@@ -12,4 +14,6 @@ export const commands: Record<string, Command> = {
   'list-tenants': listTenants,
   ingest,
   search,
+  route,
+  costs,
 };

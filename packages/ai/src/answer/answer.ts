@@ -42,6 +42,8 @@ export interface AnswerResult {
   text: string;
   citations: Citation[];
   cacheHit: boolean;
+  /** For a cache hit: the earlier question whose answer was reused, and how alike they were. */
+  reusedFrom?: { question: string; similarity: number };
   /** The answer broke off after it had started streaming. */
   truncated: boolean;
   tier: Tier;
@@ -94,7 +96,7 @@ export async function* answerQuestion(
 
   const prepared: Prepared = await db.withTenant(tenantId, async (tx) => {
     const personality = input.personalityId
-      ? await getPersonality(tx, tenantId, input.personalityId)
+      ? await getPersonality(tx, tenantId, input.personalityId, 'personalityId')
       : await defaultPersonality(tx, tenantId);
     const passages = await searchKnowledge(tx, embedder, {
       query: input.question,
@@ -159,18 +161,17 @@ export async function* answerQuestion(
   });
 
   if (cached) {
+    const hitReason = `${decision.reason}; reused a cached answer (similarity ${cached.similarity.toFixed(3)})`;
     await db.withTenant(tenantId, async (tx) => {
       await recordHit(tx, cached.id);
-      await tx
-        .insert(schema.routingDecisions)
-        .values(
-          decisionRow({
-            cacheHit: true,
-            provider: cached.provider,
-            model: cached.model,
-            reason: `${decision.reason}; reused a cached answer (similarity ${cached.similarity.toFixed(3)})`,
-          }),
-        );
+      await tx.insert(schema.routingDecisions).values(
+        decisionRow({
+          cacheHit: true,
+          provider: cached.provider,
+          model: cached.model,
+          reason: hitReason,
+        }),
+      );
       await recordModelCall(tx, tenantId, {
         sessionId: input.sessionId ?? null,
         personalityId: personality.id,
@@ -186,11 +187,13 @@ export async function* answerQuestion(
     yield cached.answer;
     return {
       ...base,
+      decision: { ...base.decision, reason: hitReason },
       text: cached.answer,
       citations: cached.citations,
       cacheHit: true,
+      reusedFrom: { question: cached.question, similarity: cached.similarity },
       truncated: false,
-      tier: decision.tier,
+      tier: cached.tier as Tier,
       provider: cached.provider,
       model: cached.model,
       costMicros: 0,
@@ -268,9 +271,11 @@ export async function* answerQuestion(
         })),
       }),
     );
-    if (answered && answered.outcome === 'ok' && embedding)
+    const lead = passages[0];
+    if (answered && answered.outcome === 'ok' && embedding && lead)
       await storeAnswer(tx, scope, {
         question: input.question,
+        leadChunkId: lead.chunkId,
         embedding,
         answer: result.text,
         citations,

@@ -51,8 +51,8 @@ export const unsharedTerms = (a: string, b: string): string[] => {
  * A reusable answer for this question, or none. Three checks, all required:
  * the questions' embeddings are at least `minSimilarity` alike (cosine); they carry the same
  * numbers and negations; and retrieval for the new question puts the passage the cached answer
- * quotes first at the top (rank 1 or 2) and every passage it cites in its results, so the answer
- * rests on the same source. The last check is what keeps "reset my password" from reusing the
+ * ranked first for the original at the top too, and every passage the answer cites in its results,
+ * so the answer rests on the same source. The last check is what keeps "reset my password" from reusing the
  * answer to "reset my two-factor device": their embeddings are close, their best passages are not.
  */
 export async function lookupAnswer(
@@ -72,6 +72,7 @@ export async function lookupAnswer(
       answer: c.answer,
       citations: c.citations,
       citedChunkIds: c.citedChunkIds,
+      leadChunkId: c.leadChunkId,
       tier: c.tier,
       provider: c.provider,
       model: c.model,
@@ -90,15 +91,13 @@ export async function lookupAnswer(
     )
     .orderBy(sql`${c.embedding} <=> ${vector}::vector`)
     .limit(5);
-  const top = retrievedChunkIds.slice(0, 2);
   for (const row of rows) {
     const similarity = Number(row.similarity);
     if (similarity < minSimilarity) break;
-    const [lead] = row.citedChunkIds;
-    if (!lead || !top.includes(lead)) continue;
+    if (row.leadChunkId !== retrievedChunkIds[0]) continue;
     if (!row.citedChunkIds.every((id) => retrievedChunkIds.includes(id))) continue;
     if (!sameSpecifics(question, row.question)) continue;
-    const { citedChunkIds: _ignored, ...answer } = row;
+    const { citedChunkIds: _cited, leadChunkId: _lead, ...answer } = row;
     return { ...answer, similarity };
   }
   return undefined;
@@ -113,6 +112,8 @@ export async function recordHit(tx: Tx, id: string): Promise<void> {
 
 export interface NewCachedAnswer {
   question: string;
+  /** The passage retrieval ranked first for this question. */
+  leadChunkId: string;
   embedding: number[];
   answer: string;
   citations: Citation[];
@@ -149,6 +150,7 @@ export async function storeAnswer(
     answer: entry.answer,
     citations: entry.citations,
     citedChunkIds: entry.citations.map((x) => x.chunkId),
+    leadChunkId: entry.leadChunkId,
     tier: entry.tier,
     provider: entry.provider,
     model: entry.model,

@@ -36,6 +36,8 @@ export async function checkProviderKey(
   apiKey: string,
   baseUrl: string | undefined,
 ) {
+  if (provider === 'compatible' && !baseUrl)
+    throw new AiInputError('baseUrl', 'a base URL is required for an OpenAI-compatible server');
   const check = await validateProviderKey(provider, apiKey, baseUrl);
   if (!check.ok) throw new AiInputError('apiKey', check.reason);
 }

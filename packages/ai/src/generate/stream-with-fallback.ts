@@ -120,6 +120,8 @@ export async function* streamWithFallback(
         providerOptions: request.providerOptions as never,
         maxRetries: 0,
         abortSignal: controller.signal,
+        // Errors arrive as stream parts and are handled below; the SDK would also log them.
+        onError: () => {},
       });
       for await (const part of result.fullStream) {
         if (part.type === 'text-delta' && part.text) {

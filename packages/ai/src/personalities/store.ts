@@ -51,12 +51,17 @@ async function clearDefault(tx: Tx, tenantId: string, except?: string): Promise<
     );
 }
 
-export async function getPersonality(tx: Tx, tenantId: string, id: string): Promise<Personality> {
+export async function getPersonality(
+  tx: Tx,
+  tenantId: string,
+  id: string,
+  field = 'id',
+): Promise<Personality> {
   const [row] = await tx
     .select()
     .from(p)
     .where(and(eq(p.tenantId, tenantId), eq(p.id, id)));
-  if (!row) throw new AiInputError('id', 'personality not found', 404);
+  if (!row) throw new AiInputError(field, 'personality not found', 404);
   return row;
 }
 
@@ -102,8 +107,9 @@ export async function createPersonality(
 ): Promise<Personality> {
   checkTiers(fields.minTier ?? 1, fields.maxTier ?? 3);
   if (fields.collectionId) await assertCollection(tx, fields.collectionId);
-  await defaultPersonality(tx, tenantId);
+  // A tenant always has a default: the new one, or the built-in one created on first use.
   if (fields.isDefault) await clearDefault(tx, tenantId);
+  else await defaultPersonality(tx, tenantId);
   const [row] = await tx
     .insert(p)
     .values({ tenantId, ...fields, isDefault: fields.isDefault ?? false })

@@ -148,7 +148,8 @@ function scoreMessage(text: string): Scored {
     reasons.push('long message describing a situation');
   }
   // Complexity alone earns tier 2; tier 3 is for what is at stake, not for how long it takes.
-  score = score >= TIER3_FROM ? score + complexity / 4 : Math.min(score + complexity, TIER3_FROM - 0.05);
+  score =
+    score >= TIER3_FROM ? score + complexity / 4 : Math.min(score + complexity, TIER3_FROM - 0.05);
   return { score: Math.min(score, 1), reasons, signals };
 }
 
@@ -177,7 +178,9 @@ export function classify(input: ClassifyInput): Classification {
     // The last two user turns carry the conversation's stakes.
     // Scored alone, and joined to the follow-up ("how much is Pro a seat?" + "and for 12?").
     const recent = userTurns.slice(-2).map((t) => t.content);
-    const before = [...recent, `${recent.at(-1) ?? ''} ${input.query}`].map((t) => scoreMessage(t).score);
+    const before = [...recent, `${recent.at(-1) ?? ''} ${input.query}`].map(
+      (t) => scoreMessage(t).score,
+    );
     const inherited = Math.max(0, ...before);
     if (inherited > score) {
       inheritedTier = tierOf(inherited);

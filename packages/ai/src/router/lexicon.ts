@@ -56,7 +56,7 @@ export const DECISION = words(String.raw`
 `);
 
 /** The person asks about their own situation. */
-export const PERSONAL = words(String.raw`
+export const PERSONAL = words(`
   i | i'?m | i'?ve | i'?d | me | my | mine | myself | we | we'?re | our | us | (?:my|our) (?:son|daughter|child|kid|baby|toddler|wife|husband|partner|mother|father|mum|mom|dad)
 `);
 
@@ -91,7 +91,7 @@ export const CALCULATION = words(String.raw`
 `);
 
 /** A request to follow or produce several steps. */
-export const MULTI_STEP = words(String.raw`
+export const MULTI_STEP = words(`
   step[- ]by[- ]step | walk (?:me|us) through | and then | after that | first .{1,80} then | set up .{1,60} and | steps to | checklist | full list
   end[- ]to[- ]end | workflow | both .{1,40} and | as well as | what (?:do|would) (?:i|we) need to (?:do|know|set up) | before and after | in what order
 `);
@@ -112,6 +112,6 @@ export const SMALL_TALK =
   /^\s*(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening)|thanks?(?: you)?(?: so much| very much| a lot)?|thank you|thx|ty|cheers|ok(?:ay)?|great|perfect|awesome|cool|bye|goodbye|see you|that'?s all|got it)(?:[\s,!.]+(?:thanks?|thank you|that'?s all|that'?s it|for (?:your|the) help|bye|all good|again|there|team|so much|a lot|very much|mate|folks))*[\s!.,:)]*$/i;
 
 /** A short follow-up that leans on the conversation before it. */
-export const FOLLOW_UP = words(String.raw`
+export const FOLLOW_UP = words(`
   it | that | this | those | these | them | they | he | she | another | again | more | same | instead | what about | how about | and if | and for | and what | and how | what else | then what
 `);

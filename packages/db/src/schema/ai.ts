@@ -79,6 +79,8 @@ export const answerCache = pgTable(
     citations: jsonb('citations').$type<Citation[]>().notNull(),
     /** The chunks the answer cites: a new question must retrieve them too to reuse it. */
     citedChunkIds: uuid('cited_chunk_ids').array().notNull(),
+    /** The passage retrieval ranked first for the question: a new question must rank it first too. */
+    leadChunkId: uuid('lead_chunk_id').notNull(),
     tier: smallint('tier').notNull(),
     provider: text('provider').notNull(),
     model: text('model').notNull(),

@@ -5,7 +5,7 @@ import type {
   LanguageModelV3StreamPart,
   LanguageModelV3Usage,
 } from '@ai-sdk/provider';
-import { estimateTokens } from '../../text/terms.ts';
+import { estimateTokens, splitSentences } from '../../text/terms.ts';
 import { extractAnswer, type Passage } from './extract.ts';
 
 export const OFFLINE_MODEL = 'extractive-v1';
@@ -39,13 +39,26 @@ function lastUserText(prompt: LanguageModelV3Prompt): string {
   return '';
 }
 
-function answerFor(options: LanguageModelV3CallOptions): string {
+/** Scores how close in meaning each sentence is to the question (0..1), e.g. with word vectors. */
+export type SentenceSimilarity = (question: string, sentences: string[]) => Promise<number[]>;
+
+async function answerFor(
+  options: LanguageModelV3CallOptions,
+  similarity?: SentenceSimilarity,
+): Promise<string> {
   const question = lastUserText(options.prompt).trim();
   if (GREETING.test(question))
     return /^(thanks?|thank|cheers|bye|goodbye)/i.test(question)
       ? "You're welcome. Anything else I can help with?"
       : 'Hello! What would you like to know?';
-  const extract = extractAnswer(question, passagesOf(options));
+  const passages = passagesOf(options);
+  let scores: Map<string, number> | undefined;
+  if (similarity && passages.length) {
+    const sentences = [...new Set(passages.flatMap((p) => splitSentences(p.text)))];
+    const values = await similarity(question, sentences);
+    scores = new Map(sentences.map((s, i) => [s, values[i] ?? 0]));
+  }
+  const extract = extractAnswer(question, passages, scores);
   return extract.text || NO_ANSWER;
 }
 
@@ -66,14 +79,17 @@ const finishReason = { unified: 'stop', raw: 'stop' } as const;
  * plainly when they hold no answer. It never calls out of the process, costs nothing, is
  * deterministic, and streams word by word like a hosted model.
  */
-export function offlineModel(modelId: string = OFFLINE_MODEL): LanguageModelV3 {
+export function offlineModel(
+  modelId: string = OFFLINE_MODEL,
+  settings: { similarity?: SentenceSimilarity } = {},
+): LanguageModelV3 {
   return {
     specificationVersion: 'v3',
     provider: 'offline',
     modelId,
     supportedUrls: {},
     async doGenerate(options) {
-      const text = answerFor(options);
+      const text = await answerFor(options, settings.similarity);
       return {
         content: [{ type: 'text', text }],
         finishReason,
@@ -82,7 +98,7 @@ export function offlineModel(modelId: string = OFFLINE_MODEL): LanguageModelV3 {
       };
     },
     async doStream(options) {
-      const text = answerFor(options);
+      const text = await answerFor(options, settings.similarity);
       const words = text.match(/\S+\s*/g) ?? [];
       const signal = options.abortSignal;
       const stream = new ReadableStream<LanguageModelV3StreamPart>({

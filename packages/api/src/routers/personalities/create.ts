@@ -1,0 +1,12 @@
+import { createPersonality, personalityFields } from '@platform/ai';
+import { z } from 'zod';
+import { adminProcedure } from '../../procedures.ts';
+
+export const createInput = z.strictObject(personalityFields.shape);
+
+/** A new personality at version 1; audited. `isDefault` makes it the one answers use by default. */
+export const create = adminProcedure
+  .input(createInput)
+  .mutation(({ ctx, input }) =>
+    createPersonality(ctx.tx, ctx.tenantId, input, ctx.identity.userId),
+  );

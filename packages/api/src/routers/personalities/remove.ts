@@ -1,0 +1,9 @@
+import { removePersonality } from '@platform/ai';
+import { adminProcedure } from '../../procedures.ts';
+import { byIdInput } from './inputs.ts';
+
+/** Deletes a personality with its versions; the default cannot be deleted (409). Audited. */
+export const remove = adminProcedure.input(byIdInput).mutation(async ({ ctx, input }) => {
+  await removePersonality(ctx.tx, ctx.tenantId, input.id, ctx.identity.userId);
+  return { id: input.id, deleted: true };
+});
