@@ -4,9 +4,9 @@
  * written it, at the seed's prices and 500 + 500 tokens. The log draws intents from the labelled
  * set with a Zipf distribution (s = 1) and a random paraphrase each time, as real support
  * traffic repeats a few questions often in many wordings. Baseline: every request to GPT-4o.
- * A false hit is a reused answer first given to a question of another intent (label). Hits whose
- * answer cites another intent's article are counted apart: the original answer already cited it,
- * so that is a retrieval miss reused, not a wrong reuse.
+ * A false hit is a reused answer that is wrong for the new question: first given to a question
+ * of another intent (label), or citing other sources than a fresh answer to the new question
+ * would (source; the pipeline is re-run with the cache off for every hit to know).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { openTestDatabase, preparePostgresTemplate } from '@platform/db/testing';
@@ -105,6 +105,8 @@ const config = {
   ANSWER_CACHE_MIN_SIMILARITY: SIMILARITY,
 } as AiConfig;
 const ai = createAiService(t.db, { config, embedder });
+// The same pipeline with the cache off: what a fresh answer to a reused question would cite.
+const fresh = createAiService(t.db, { config: { ...config, ANSWER_CACHE_MIN_SIMILARITY: 1 }, embedder });
 const questionIntent = new Map(queries.map((q) => [q.query, q.intent]));
 
 let ours = 0;
@@ -114,6 +116,9 @@ let falseHits = 0;
 let cacheable = 0;
 let hitsCitingOtherSource = 0;
 let uncited = 0;
+let hitsWithOtherSourceThanFresh = 0;
+let freshCitingOwnSource = 0;
+let freshAnswers = 0;
 let missedRepeats = 0;
 const cachedQuestions = new Set<string>();
 const falseExamples: Array<{ asked: string; reused: string }> = [];
@@ -136,7 +141,11 @@ for (let i = 0; i < REQUESTS; i++) {
       : undefined;
     const citedIntents = result.citations.map((c) => intentOfDoc.get(c.documentId));
     if (citedIntents.some((c) => c !== q.intent)) hitsCitingOtherSource++;
-    if (reusedIntent !== q.intent) {
+    const freshAnswer = await fresh.answerText({ tenantId, question: q.query });
+    const docs = (cs: { documentId: string }[]) => [...new Set(cs.map((c) => c.documentId))].sort().join();
+    const otherSource = docs(freshAnswer.citations) !== docs(result.citations);
+    if (otherSource) hitsWithOtherSourceThanFresh++;
+    if (reusedIntent !== q.intent || otherSource) {
       falseHits++;
       if (falseExamples.length < 10)
         falseExamples.push({ asked: q.query, reused: result.reusedFrom?.question ?? '?' });
@@ -144,6 +153,8 @@ for (let i = 0; i < REQUESTS; i++) {
   } else {
     ours += perQuery(result.tier);
     if (!result.citations.length) uncited++;
+    freshAnswers++;
+    if (result.citations[0] && intentOfDoc.get(result.citations[0].documentId) === q.intent) freshCitingOwnSource++;
     if (!q.history && cachedQuestions.has(q.query)) missedRepeats++;
     if (!q.history && result.citations.length) cachedQuestions.add(q.query);
   }
@@ -162,6 +173,10 @@ const out = {
     cacheHitRateOfCacheable: share(hits, cacheable),
     falseHitRate: hits ? share(falseHits, hits) : 0,
     falseHits,
+    /** Hits whose sources differ from those a fresh answer to the new question cites (counted as false hits). */
+    hitsWithOtherSourceThanFresh,
+    /** Share of fresh (not cached) answers whose first citation is the question's own article: answer quality of the offline model over retrieval. */
+    freshAnswersCitingOwnArticle: share(freshCitingOwnSource, freshAnswers),
     /** Hits whose answer cites another intent's article: a retrieval miss of the original answer, reused as it was. */
     hitsCitingOtherSource,
     /** Answers that cited nothing (the offline model found no answer), which are never cached. */
@@ -177,7 +192,7 @@ const out = {
   baseline: { pipeline: 'every request to GPT-4o', costUsd: baseline / 1e6 },
   ratio: share(ours, baseline),
   unit: 'cost of ours / cost of all-GPT-4o (500 input + 500 output tokens a request at the seed prices)',
-  notes: `Traffic: ${REQUESTS} requests, Zipf(s=1) over ${intents.length} intents of bench/routing/queries.json, random paraphrase each; multi-turn requests bypass the cache. False hit = reused answer first given for another intent. Examples: ${JSON.stringify(falseExamples)}`,
+  notes: `Traffic: ${REQUESTS} requests, Zipf(s=1) over ${intents.length} intents of bench/routing/queries.json, random paraphrase each; multi-turn requests bypass the cache. False hit = reused answer first given for another intent, or citing other documents than a fresh answer to the new question. Examples: ${JSON.stringify(falseExamples)}`,
 };
 console.log(JSON.stringify(out, null, 2));
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
@@ -186,4 +201,5 @@ writeFileSync(
   `${JSON.stringify(out, null, 2)}\n`,
 );
 await ai.stop();
+await fresh.stop();
 await t.close();

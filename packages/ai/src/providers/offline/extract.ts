@@ -29,6 +29,14 @@ const FOLLOW_RATIO = 0.55;
 const MAX_SENTENCES = 3;
 const MAX_WORDS = 90;
 
+/**
+ * Retrieval already ranked the passages with the whole knowledge base in view (BM25 statistics
+ * and vectors), which a sentence-level match cannot see; a lower-ranked passage must match
+ * clearly better to be quoted.
+ */
+const RANK_DECAY = 0.15;
+const rankWeight = (rank: number) => 1 - RANK_DECAY * Math.min(rank, 5);
+
 interface Scored {
   passage: number;
   position: number;
@@ -76,7 +84,7 @@ export function extractAnswer(
   for (const s of sentences) {
     const own = query.reduce((sum, t) => sum + (s.stems.has(t) ? idf(t) : 0), 0) / total;
     const about = passageCoverage[s.passage] ?? 0;
-    s.score = (0.65 * own + 0.35 * about) * (1 - 0.04 * Math.min(s.passage, 5));
+    s.score = (0.65 * own + 0.35 * about) * rankWeight(s.passage);
   }
 
   const ranked = [...sentences].sort(
@@ -90,7 +98,7 @@ export function extractAnswer(
     // the closest; below both bars the answer is that there is none.
     const bySense = similarity
       ? [...sentences]
-          .map((s) => ({ s, sim: similarity.get(s.text) ?? 0 }))
+          .map((s) => ({ s, sim: (similarity.get(s.text) ?? 0) * rankWeight(s.passage) }))
           .sort((a, b) => b.sim - a.sim || a.s.passage - b.s.passage)[0]
       : undefined;
     const closest =
