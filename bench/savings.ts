@@ -106,7 +106,10 @@ const config = {
 } as AiConfig;
 const ai = createAiService(t.db, { config, embedder });
 // The same pipeline with the cache off: what a fresh answer to a reused question would cite.
-const fresh = createAiService(t.db, { config: { ...config, ANSWER_CACHE_MIN_SIMILARITY: 1 }, embedder });
+const fresh = createAiService(t.db, {
+  config: { ...config, ANSWER_CACHE_MIN_SIMILARITY: 1 },
+  embedder,
+});
 const questionIntent = new Map(queries.map((q) => [q.query, q.intent]));
 
 let ours = 0;
@@ -142,7 +145,8 @@ for (let i = 0; i < REQUESTS; i++) {
     const citedIntents = result.citations.map((c) => intentOfDoc.get(c.documentId));
     if (citedIntents.some((c) => c !== q.intent)) hitsCitingOtherSource++;
     const freshAnswer = await fresh.answerText({ tenantId, question: q.query });
-    const docs = (cs: { documentId: string }[]) => [...new Set(cs.map((c) => c.documentId))].sort().join();
+    const docs = (cs: { documentId: string }[]) =>
+      [...new Set(cs.map((c) => c.documentId))].sort().join();
     const otherSource = docs(freshAnswer.citations) !== docs(result.citations);
     if (otherSource) hitsWithOtherSourceThanFresh++;
     if (reusedIntent !== q.intent || otherSource) {
@@ -154,7 +158,8 @@ for (let i = 0; i < REQUESTS; i++) {
     ours += perQuery(result.tier);
     if (!result.citations.length) uncited++;
     freshAnswers++;
-    if (result.citations[0] && intentOfDoc.get(result.citations[0].documentId) === q.intent) freshCitingOwnSource++;
+    if (result.citations[0] && intentOfDoc.get(result.citations[0].documentId) === q.intent)
+      freshCitingOwnSource++;
     if (!q.history && cachedQuestions.has(q.query)) missedRepeats++;
     if (!q.history && result.citations.length) cachedQuestions.add(q.query);
   }

@@ -143,7 +143,7 @@ function scoreMessage(text: string): Scored {
     reasons.push('several questions');
   }
   // A long message describes a situation; one that needs only a quoted fact is rarely that long.
-  if (wordCount > 30) {
+  if (wordCount > 25) {
     complexity += wordCount > 60 ? 0.3 : 0.25;
     reasons.push('long message describing a situation');
   }
@@ -167,12 +167,16 @@ export function classify(input: ClassifyInput): Classification {
   const reasons = [...own.reasons];
   let score = own.score;
 
+  // A reply to the assistant's own question ("how much did he eat?" -> "half a bar") continues
+  // the conversation whatever its words.
+  const answersQuestion =
+    history.at(-1)?.role === 'assistant' && history.at(-1)?.content.includes('?');
   const followUp =
     depth > 0 &&
     !own.signals.smallTalk &&
     (own.signals.words <= 8 ||
       (own.signals.words <= 25 &&
-        (own.signals.advice || FOLLOW_UP.test(input.query.split(/[.?!:]/)[0] ?? ''))));
+        (answersQuestion || own.signals.advice || FOLLOW_UP.test(input.query))));
   let inheritedTier: Tier | 0 = 0;
   if (followUp) {
     // The last two user turns carry the conversation's stakes.

@@ -33,6 +33,13 @@ export const EMERGENCY = words(String.raw`
   arrested | (?:served|being served) (?:with )?(?:papers|a summons|summons) | summons | sent (?:money|\$?\d[\d,.]*k?) (?:\w+ ){0,4}(?:scam\w*|fraud\w*|wrong account)
   (?:api |secret |aws |access |private )?(?:keys?|tokens?|secrets?|credentials?) (?:was |were |got |has been |have been )?(?:leaked|exposed|committed|pushed|posted|published) | (?:leaked|exposed|committed|pushed|posted) (?:an? |our |my |the )?(?:api |secret |aws |access |private )?(?:keys?|tokens?|secrets?|credentials?)
   security (?:vulnerability|hole|incident) | vulnerability in | (?:injured|hurt) at work | (?:accident|injury) at work | workplace (?:injury|accident) | missed (?:a|my|his|her) dose | double dose | took (?:two|2|double|an extra)
+  (?:car |road |traffic )?(?:crash|collision) | (?:had|been in|just had) an? (?:accident|crash|collision) | hard shoulder | broken down on (?:the )?(?:motorway|highway) | brakes? (?:failed|failing|warning|light|feel\w*|spongy|not working) | spongy | airbag | do not drive | (?:smell of )?burning smell | smoke (?:from|coming)
+  section 21 | possession (?:hearing|order) | bailiffs? | eviction (?:notice|letter) | (?:water|leak\w*) (?:\w+ ){0,4}(?:light fitting|electrics|socket|fuse ?box) | ceiling (?:is )?(?:bulging|collaps\w*|sagging) | sparking
+  no (?:heat|heating|power|electricity|gas)\b.{0,60}(?:freezing|cold|baby|elderly|old|shivering|\d{2} ?(?:years?|yrs?) old) | (?:freezing|shivering|hypotherm\w*) | (?:only )?[£$€]\s?\d+ left | can'?t afford (?:food|to eat|rent|nappies|diapers|heating) | no (?:food|money) (?:left|for food)
+  (?:read out|gave|give|told|shared) (?:them |him |her |the caller )?(?:the |my )?(?:code|pin|one[- ]time code|passcode|security code) | (?:entered|filled in|typed|put in) .{0,40}(?:card details|bank login|bank details|card number) | paid (?:\w+ ){0,3}link
+  new device (?:logged in|added|signed in) | payee (?:was |has been )?added | (?:esim|sim) .{0,30}(?:activated|swapped|moved|ported) | (?:didn'?t|did not) (?:do|request|ask for) (?:this|that|it)
+  (?:dog|cat|puppy|kitten|pet) (?:\w+ ){0,3}(?:ate|eaten|swallowed|chewed|licked) | ate (?:\w+ ){0,4}(?:chocolate|grapes|raisins|xylitol|rat poison|antifreeze|lilies|onions?|tablets|pills) | nothing comes out | can'?t (?:pee|wee|urinate)
+  (?:want|need) (?:it all|everything|it) to (?:stop|end) | i know where .{1,40} lives? | (?:i'?ll|i will|going to|gonna) (?:hurt|kill|get|find) (?:her|him|them|you)
   police | law enforcement | subpoena | warrant | court order | (?:changed|new) (?:their |our |its )?bank (?:details|account|accounts|info) | changed banks
 `);
 
@@ -65,7 +72,7 @@ export const ADVICE = words(String.raw`
   should (?:i|we|he|she|they) | can (?:i|we) (?:still )?(?:take|give|mix|use|sue|claim|terminate|deduct|exercise|refuse|be|get out|walk|stop) | could (?:i|we) | do (?:i|we) (?:have to|need to|owe)
   is (?:it|that|this) (?:even )?(?:safe|ok(?:ay)?|legal|allowed|normal|dangerous|serious|bad|enforceable) | (?:safe|dangerous) to | what (?:should|do|can) (?:i|we) do | what are (?:my|our) options | (?:my|our) rights
   am i (?:allowed|entitled|liable|covered|at risk|eligible) | are we (?:liable|allowed|required|obliged) | will (?:i|we) (?:be|get|lose|owe) | how (?:much|many) .{0,25}(?:can|should) (?:i|we|he|she)
-  (?:is|are) (?:[\w'-]+ ){0,10}(?:enforceable|legal|allowed|safe|ok|okay|dangerous) | how (?:much|many|often) | legally | entitled | worried | scared | urgent\w* | asap | right now | immediately | as we speak
+  (?:is|are) (?:[\w'-]+ ){0,10}(?:enforceable|legal|allowed|safe|ok|okay|dangerous) | how (?:much|many|often) | am i (?:in trouble|going to (?:jail|prison)|being scammed) | is this (?:a scam|legit|real) | was that (?:you|real|legit) | legally | entitled | worried | scared | urgent\w* | asap | right now | immediately | as we speak
 `);
 
 /** Asking for reasoning: compare, explain, decide, plan, calculate, diagnose. */
@@ -75,6 +82,7 @@ export const REASONING = words(String.raw`
   analy[sz]\w* | evaluat\w* | assess\w* | implications? | strateg\w* | plan (?:for|to|out) | roadmap | optimi[sz]\w* | how does .{1,40} work | how (?:do|can|should) (?:i|we) (?:fix|prevent|make sure|handle|approach|structure|design)
   calculat\w* | estimat\w* | pro[- ]?rat\w* | total cost | break[- ]?even | forecast\w* | cheaper | more expensive | worth (?:it|paying) | work(?:s)? out | makes? (?:more )?sense | accru\w* | eligib\w*
   if (?:i|we) [\w' -]{1,60}(?:do|does|would|will|can|could|should) (?:i|we|it|they|that) | (?:does|do|would|will|is|am|are) (?:[\w'-]+ ){0,6}(?:still )?(?:apply|qualify|covered|count) | \w+ or \w+ (?:for|if|when) (?:a|an|my|our|we|i)
+  worth (?:it|paying|claiming|\w+ing) | which (?:is|would be|one is) (?:the )?(?:cheapest|best|quickest|fastest|better) | what are (?:my|our|the) options | should (?:i|we) [\w' -]{1,50} or | (?:or|and) will it | or something (?:worse|else|serious)
   troubleshoot\w* | debug\w* | root cause | migrat\w* | architect\w* | draft\w* | write (?:me |us )?(?:a|an|the) | rewrite | summari[sz]e (?:the|this|our)
 `);
 
@@ -87,7 +95,7 @@ export const TROUBLE = words(String.raw`
 
 /** Arithmetic over the person's figures. */
 export const CALCULATION = words(String.raw`
-  how (?:much|many) | what (?:would|will|does) .{0,50}(?:cost|come to|be charged|charge|refund|owe|total) | total | per (?:year|month|seat|user) | refund(?:ed)? | overage | discount\w* | roughly | in total
+  what'?s left | when (?:is|would be|will be) (?:my|our|the) (?:last|final) | how (?:much|many) | what (?:would|will|does) .{0,50}(?:cost|come to|be charged|charge|refund|owe|total) | total | per (?:year|month|seat|user) | refund(?:ed)? | overage | discount\w* | roughly | in total
 `);
 
 /** A request to follow or produce several steps. */
