@@ -98,4 +98,30 @@ describe('configuration', () => {
       INGEST_TENANT_CONCURRENCY: 1,
     });
   });
+
+  it('reads the model tiers as provider:model chains, and refuses anything else by name', () => {
+    const dir = tempDir();
+    const c = loadConfig({ DATA_DIR: dir });
+    expect(c).toMatchObject({
+      AI_TIER1_MODELS: 'openai:gpt-4o-mini',
+      AI_TIER2_MODELS: 'openai:gpt-4o',
+      AI_TIER3_MODELS: 'anthropic:claude-sonnet-4-5',
+      ANSWER_CACHE_MIN_SIMILARITY: 0.9,
+    });
+    const chained = loadConfig({
+      DATA_DIR: dir,
+      AI_TIER2_MODELS: 'compatible:llama3.1:70b, openai:gpt-4o',
+      COMPATIBLE_BASE_URL: 'http://127.0.0.1:11434/v1',
+    });
+    expect(chained.AI_TIER2_MODELS).toBe('compatible:llama3.1:70b, openai:gpt-4o');
+    expect(() => loadConfig({ DATA_DIR: dir, AI_TIER1_MODELS: 'gpt-4o-mini' })).toThrow(
+      /AI_TIER1_MODELS: must be a comma-separated list of provider:model/,
+    );
+    expect(() => loadConfig({ DATA_DIR: dir, AI_TIER3_MODELS: 'mistral:large' })).toThrow(
+      /AI_TIER3_MODELS/,
+    );
+    expect(() => loadConfig({ DATA_DIR: dir, PROVIDER_KEYS_SECRET: 'short' })).toThrow(
+      /PROVIDER_KEYS_SECRET: must be at least 32 characters/,
+    );
+  });
 });
