@@ -119,6 +119,7 @@ let falseHits = 0;
 let cacheable = 0;
 let hitsCitingOtherSource = 0;
 let uncited = 0;
+let paraphraseHits = 0;
 let hitsWithOtherSourceThanFresh = 0;
 let freshCitingOwnSource = 0;
 let freshAnswers = 0;
@@ -144,6 +145,7 @@ for (let i = 0; i < REQUESTS; i++) {
       : undefined;
     const citedIntents = result.citations.map((c) => intentOfDoc.get(c.documentId));
     if (citedIntents.some((c) => c !== q.intent)) hitsCitingOtherSource++;
+    if (result.reusedFrom && result.reusedFrom.question !== q.query) paraphraseHits++;
     const freshAnswer = await fresh.answerText({ tenantId, question: q.query });
     const docs = (cs: { documentId: string }[]) =>
       [...new Set(cs.map((c) => c.documentId))].sort().join();
@@ -177,6 +179,8 @@ const out = {
     cacheHitRate: share(hits, REQUESTS),
     cacheHitRateOfCacheable: share(hits, cacheable),
     falseHitRate: hits ? share(falseHits, hits) : 0,
+    /** Hits where the new wording differed from the cached question's (the rest are verbatim repeats). */
+    paraphraseHits,
     falseHits,
     /** Hits whose sources differ from those a fresh answer to the new question cites (counted as false hits). */
     hitsWithOtherSourceThanFresh,
