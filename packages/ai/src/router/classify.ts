@@ -1,5 +1,6 @@
 import {
   ADVICE,
+  ASSISTANT_WARNING,
   CALCULATION,
   CODE,
   CODE_SYNTAX,
@@ -185,7 +186,10 @@ export function classify(input: ClassifyInput): Classification {
     const before = [...recent, `${recent.at(-1) ?? ''} ${input.query}`].map(
       (t) => scoreMessage(t).score,
     );
-    const inherited = Math.max(0, ...before);
+    // The assistant's own last turn can carry the stakes too ("call 911 now", "chocolate is toxic").
+    const lastAssistant = history.findLast((t) => t.role === 'assistant')?.content ?? '';
+    const warned = EMERGENCY.test(lastAssistant) || ASSISTANT_WARNING.test(lastAssistant);
+    const inherited = Math.max(warned ? 0.9 : 0, ...before);
     if (inherited > score) {
       inheritedTier = tierOf(inherited);
       score = inherited * (inheritedTier === 3 ? 1 : 0.95);

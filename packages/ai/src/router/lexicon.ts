@@ -38,7 +38,7 @@ export const EMERGENCY = words(String.raw`
   no (?:heat|heating|power|electricity|gas)\b.{0,60}(?:freezing|cold|baby|elderly|old|shivering|\d{2} ?(?:years?|yrs?) old) | (?:freezing|shivering|hypotherm\w*) | (?:only )?[£$€]\s?\d+ left | can'?t afford (?:food|to eat|rent|nappies|diapers|heating) | no (?:food|money) (?:left|for food)
   (?:read out|gave|give|told|shared) (?:them |him |her |the caller )?(?:the |my )?(?:code|pin|one[- ]time code|passcode|security code) | (?:entered|filled in|typed|put in) .{0,40}(?:card details|bank login|bank details|card number) | paid (?:\w+ ){0,3}link
   new device (?:logged in|added|signed in) | payee (?:was |has been )?added | (?:esim|sim) .{0,30}(?:activated|swapped|moved|ported) | (?:didn'?t|did not) (?:do|request|ask for) (?:this|that|it)
-  (?:dog|cat|puppy|kitten|pet) (?:\w+ ){0,3}(?:ate|eaten|swallowed|chewed|licked) | ate (?:\w+ ){0,4}(?:chocolate|grapes|raisins|xylitol|rat poison|antifreeze|lilies|onions?|tablets|pills) | nothing comes out | can'?t (?:pee|wee|urinate)
+  (?:dog|cat|puppy|kitten|pet) (?:\w+ ){0,3}(?:ate|eaten|swallowed) | ate (?:\w+ ){0,4}(?:chocolate|grapes|raisins|xylitol|rat poison|antifreeze|lilies|onions?|tablets|pills) | nothing comes out | can'?t (?:pee|wee|urinate)
   (?:want|need) (?:it all|everything|it) to (?:stop|end) | i know where .{1,40} lives? | (?:i'?ll|i will|going to|gonna) (?:hurt|kill|get|find) (?:her|him|them|you)
   police | law enforcement | subpoena | warrant | court order | (?:changed|new) (?:their |our |its )?bank (?:details|account|accounts|info) | changed banks
 `);
@@ -48,7 +48,7 @@ export const HARM = words(String.raw`
   symptoms? | diagnos\w* | dos(?:e|es|age|ing) | \d+\s?(?:mg|ml|mcg) | side effects? | interact\w* | allerg\w* | reaction
   pregnan\w* | breastfeed\w* | fever | rash | dizz\w* | vomit\w* | diarrh\w* | infection | infected | lump | blood pressure | heart (?:rate|racing|palpitations) | palpitations | migraine
   pain | painful | hurts? | bleed\w* | bruis\w* | injur\w* | swollen | swelling | sprain\w* | fracture\w* | burn(?:ed|t)? (?:my|his|her) | depress\w* | anxiety | panic attacks?
-  ibuprofen | paracetamol | acetaminophen | tylenol | advil | motrin | aspirin | naproxen | insulin | warfarin | metformin | lisinopril | amoxicillin | antibiotic\w* | opioid\w* | codeine | tramadol | oxycodone | nitroglycerin | metronidazole | sertraline | ssri\w* | benzodiazepine\w* | melatonin | antihistamine\w* | steroid\w* | inhaler | epipen
+  ibuprofen | paracetamol | acetaminophen | tylenol | advil | motrin | aspirin | naproxen | insulin | warfarin | metformin | lisinopril | amoxicillin | antibiotic\w* | opioid\w* | codeine | tramadol | oxycodone | nitroglycerin | metronidazole | sertraline | ssri\w* | benzodiazepine\w* | melatonin | antihistamine\w* | steroid\w* | inhaler | epipen | calpol | nurofen | benadryl | zyrtec | claritin | piriton | loratadine | cetirizine | omeprazole | prednis\w+ | ciprofloxacin | doxycycline | fluoxetine | citalopram | diazepam | lorazepam | alprazolam | xanax | valium | adderall | ritalin | methylphenidate | gabapentin | pregabalin | morphine | fentanyl | (?:morning[- ]after|contraceptive) pill
   sue | suing | lawsuit | legal action | lawyer | attorney | solicitor | tribunal | litigation | wrongful\w* | dismiss(?:al|ed) | fired | let go | laid off | demoted
   discriminat\w* | harass\w* | retaliat\w* | whistleblow\w* | defamation | bull(?:y|ied|ying) | grabbed | touched me | threaten\w* | assault\w* | hostile | commenting on my (?:body|appearance) | ask(?:ed|ing|s)? me out
   fraud\w* | scam\w* | stolen | unauthori[sz]ed | identity theft | chargeback | phished
@@ -122,4 +122,10 @@ export const SMALL_TALK =
 /** A short follow-up that leans on the conversation before it. */
 export const FOLLOW_UP = words(`
   it | that | this | those | these | them | they | he | she | another | again | more | same | instead | what about | how about | and if | and for | and what | and how | what else | then what
+`);
+
+/** An assistant turn that warned of danger: what follows it inherits the stakes. */
+export const ASSISTANT_WARNING = words(`
+  toxic | poisonous | act quickly | right away | immediately | urgentw* | emergency | seek (?:medical )?(?:help|attention|care) | a&e | emergency room | do not (?:drive|take|use|sign|pay)
+  freeze (?:your|the) card | change (?:your|the) password | call (?:us|the police|your bank)
 `);
