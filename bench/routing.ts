@@ -43,6 +43,20 @@ function evaluate(queries: LabelledQuery[]) {
       history: Boolean(r.q.history),
     }));
   const share = (n: number, d: number) => Math.round((n / d) * 10000) / 10000;
+  // The seed's arithmetic (70% simple, 25% complex, 5% critical), with this router's tier
+  // choices per label measured on this set.
+  const SEED_MIX = { simple: 0.7, complex: 0.25, critical: 0.05 } as const;
+  const expected = (label: keyof typeof SEED_MIX, pick: (r: (typeof routed)[number]) => Tier) => {
+    const of = routed.filter((r) => r.q.label === label);
+    return of.length ? of.reduce((sum, r) => sum + perQuery(pick(r)), 0) / of.length : 0;
+  };
+  const seedCost = (pick: (r: (typeof routed)[number]) => Tier) =>
+    (Object.keys(SEED_MIX) as (keyof typeof SEED_MIX)[]).reduce(
+      (sum, l) => sum + SEED_MIX[l] * expected(l, pick),
+      0,
+    );
+  const seedOurs = seedCost((r) => r.tier);
+  const seedOracle = seedCost((r) => ORACLE_TIER[r.q.label]);
   return {
     queries: queries.length,
     mix: {
@@ -56,6 +70,11 @@ function evaluate(queries: LabelledQuery[]) {
       oracle: share(baseline - oracle, baseline),
     },
     costRatioToOracle: Math.round((ours / oracle) * 1000) / 1000,
+    atSeedMix: {
+      savingsVsAllGpt4o: share(perQuery(2) - seedOurs, perQuery(2)),
+      oracleSavings: share(perQuery(2) - seedOracle, perQuery(2)),
+      costRatioToOracle: Math.round((seedOurs / seedOracle) * 1000) / 1000,
+    },
     recallComplexAndCriticalToTier2Plus: share(hard.filter((r) => r.tier >= 2).length, hard.length),
     criticalAtTier3: share(critical.filter((r) => r.tier === 3).length, critical.length),
     simpleAtTier1: share(simple.filter((r) => r.tier === 1).length, simple.length),
