@@ -1,10 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { recordModelCall } from '@platform/ai';
 import { loadConfig } from '@platform/config';
 import { openTestDatabase, type TestDatabase, testDrivers } from '@platform/db/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { commands } from '../src/cli/commands.ts';
+import { withPlatform } from '../src/cli/open.ts';
+import { tenantBySlug } from '../src/cli/tenant-by-slug.ts';
 
 async function run(name: string, args: string[], config: ReturnType<typeof loadConfig>) {
   const out: string[] = [];
@@ -120,5 +123,39 @@ describe.each(testDrivers())('operator CLI (%s)', (driver) => {
     } finally {
       rmSync(docs, { recursive: true, force: true });
     }
+  });
+
+  it("prints the month's spend by model from the ledger", async () => {
+    await withPlatform(config, async ({ db }) => {
+      const tenant = await tenantBySlug(db, 'acme-inc', { createIfMissing: false });
+      const tenantId = tenant?.id as string;
+      await db.withTenant(tenantId, async (tx) => {
+        for (const [provider, model, input] of [
+          ['openai', 'gpt-4o-mini', 1000],
+          ['openai', 'gpt-4o-mini', 1000],
+          ['anthropic', 'claude-sonnet-4-5', 2000],
+        ] as const)
+          await recordModelCall(tx, tenantId, {
+            ref: { provider, model },
+            tier: 1,
+            usage: { inputTokens: input, outputTokens: 100, cachedInputTokens: 0 },
+            latencyMs: 5,
+            outcome: 'ok',
+          });
+      });
+    });
+    const { code, out } = await run('costs', ['--tenant', 'acme-inc', '--json'], config);
+    expect(code).toBe(0);
+    const report = JSON.parse(out);
+    // claude: 2000*3 + 100*15 = 7500; mini: 2 * (1000*0.15 + 100*0.6) = 420
+    expect(report.byModel).toEqual([
+      expect.objectContaining({ model: 'anthropic:claude-sonnet-4-5', calls: 1, costMicros: 7500 }),
+      expect.objectContaining({ model: 'openai:gpt-4o-mini', calls: 2, costMicros: 420 }),
+    ]);
+    expect(report.totalMicros).toBe(7920);
+    expect(
+      (await run('costs', ['--tenant', 'acme-inc', '--month', '2026-13'], config).catch((e) => e))
+        .message,
+    ).toMatch(/--month/);
   });
 });

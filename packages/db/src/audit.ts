@@ -2,7 +2,8 @@ import * as schema from './schema/index.ts';
 import type { Tx } from './types.ts';
 
 export interface AuditEntry {
-  actorType: 'user' | 'api_key' | 'system';
+  /** Default: a user when actorUserId is set, else the system. */
+  actorType?: 'user' | 'api_key' | 'system';
   actorUserId?: string | null;
   action: string;
   resourceType?: string;
@@ -14,7 +15,7 @@ export interface AuditEntry {
 export async function appendAudit(tx: Tx, tenantId: string, entry: AuditEntry): Promise<void> {
   await tx.insert(schema.auditLogs).values({
     tenantId,
-    actorType: entry.actorType,
+    actorType: entry.actorType ?? (entry.actorUserId ? 'user' : 'system'),
     actorUserId: entry.actorUserId ?? null,
     action: entry.action,
     resourceType: entry.resourceType ?? null,

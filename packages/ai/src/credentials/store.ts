@@ -64,7 +64,6 @@ export async function saveProviderKey(
       set: { ...values, updatedAt: new Date() },
     });
   await appendAudit(tx, tenantId, {
-    actorType: actor ? 'user' : 'system',
     actorUserId: actor,
     action: 'provider_key.save',
     resourceType: 'provider_key',
@@ -85,7 +84,6 @@ export async function removeProviderKey(
     .returning({ id: pc.id });
   if (!deleted.length) throw new AiInputError('provider', 'no key stored for this provider', 404);
   await appendAudit(tx, tenantId, {
-    actorType: actor ? 'user' : 'system',
     actorUserId: actor,
     action: 'provider_key.delete',
     resourceType: 'provider_key',

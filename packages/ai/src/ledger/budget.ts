@@ -85,7 +85,6 @@ export async function writeBudgetSettings(
     .values({ tenantId, ...values })
     .onConflictDoUpdate({ target: b.tenantId, set: { ...values, updatedAt: new Date() } });
   await appendAudit(tx, tenantId, {
-    actorType: actorUserId ? 'user' : 'system',
     actorUserId,
     action: 'budget.update',
     resourceType: 'budget',

@@ -117,7 +117,6 @@ export async function createPersonality(
   if (!row) throw new Error('createPersonality: insert returned no row');
   await saveVersion(tx, row, actor);
   await appendAudit(tx, tenantId, {
-    actorType: actor ? 'user' : 'system',
     actorUserId: actor,
     action: 'personality.create',
     resourceType: 'personality',
@@ -158,7 +157,6 @@ export async function updatePersonality(
   await saveVersion(tx, row, actor);
   await tx.delete(schema.answerCache).where(eq(schema.answerCache.personalityId, id));
   await appendAudit(tx, tenantId, {
-    actorType: actor ? 'user' : 'system',
     actorUserId: actor,
     action: 'personality.update',
     resourceType: 'personality',
@@ -183,7 +181,6 @@ export async function removePersonality(
     );
   await tx.delete(p).where(eq(p.id, id));
   await appendAudit(tx, tenantId, {
-    actorType: actor ? 'user' : 'system',
     actorUserId: actor,
     action: 'personality.delete',
     resourceType: 'personality',
