@@ -5,16 +5,8 @@
  * never tuned on). Costs use the seed's prices and token assumption (500 in, 500 out a query).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { classify, costMicros, priceOf, type Tier } from '../packages/ai/src/index.ts';
-import { type LabelledQuery, loadQueries, ORACLE_TIER } from './routing/data.ts';
-
-const TIER_MODEL = {
-  1: { provider: 'openai', model: 'gpt-4o-mini' },
-  2: { provider: 'openai', model: 'gpt-4o' },
-  3: { provider: 'anthropic', model: 'claude-sonnet-4-5' },
-} as const;
-const USAGE = { inputTokens: 500, outputTokens: 500, cachedInputTokens: 0 };
-const perQuery = (tier: Tier) => costMicros(priceOf(TIER_MODEL[tier]).price, USAGE);
+import { classify, type Tier } from '../packages/ai/src/index.ts';
+import { type LabelledQuery, loadQueries, ORACLE_TIER, perQuery } from './routing/data.ts';
 
 function evaluate(queries: LabelledQuery[]) {
   const routed = queries.map((q) => ({

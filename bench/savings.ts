@@ -11,28 +11,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { openTestDatabase, preparePostgresTemplate } from '@platform/db/testing';
 import { addDocument, createEmbedder, createKnowledgeService } from '@platform/knowledge';
-import {
-  type AiConfig,
-  costMicros,
-  createAiService,
-  priceOf,
-  type Tier,
-} from '../packages/ai/src/index.ts';
-import { type LabelledQuery, loadQueries } from './routing/data.ts';
+import { type AiConfig, createAiService } from '../packages/ai/src/index.ts';
+import { type LabelledQuery, loadQueries, perQuery } from './routing/data.ts';
 
 const REQUESTS = Number(process.env.SAVINGS_REQUESTS ?? 3000);
 const SIMILARITY = Number(process.env.ANSWER_CACHE_MIN_SIMILARITY ?? 0.9);
 const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 process.env.DATABASE_URL = url;
 await preparePostgresTemplate(url);
-
-const TIER_MODEL = {
-  1: { provider: 'openai', model: 'gpt-4o-mini' },
-  2: { provider: 'openai', model: 'gpt-4o' },
-  3: { provider: 'anthropic', model: 'claude-sonnet-4-5' },
-} as const;
-const USAGE = { inputTokens: 500, outputTokens: 500, cachedInputTokens: 0 };
-const perQuery = (tier: Tier) => costMicros(priceOf(TIER_MODEL[tier]).price, USAGE);
 
 // A seeded generator, so every run replays the same log.
 let seed = 20261127;

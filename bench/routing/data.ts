@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Tier, Turn } from '../../packages/ai/src/index.ts';
+import { costMicros, priceOf, type Tier, type Turn } from '../../packages/ai/src/index.ts';
 
 export type Label = 'simple' | 'complex' | 'critical';
 /** dev and extra: the cue lists were tuned on them; heldout: never looked at while tuning. */
@@ -51,3 +51,14 @@ export function loadQueries(set: Set): LabelledQuery[] {
     })),
   );
 }
+
+/** The seed's tier models, prices and token assumption (500 in, 500 out a query). */
+const TIER_MODEL = {
+  1: { provider: 'openai', model: 'gpt-4o-mini' },
+  2: { provider: 'openai', model: 'gpt-4o' },
+  3: { provider: 'anthropic', model: 'claude-sonnet-4-5' },
+} as const;
+const USAGE = { inputTokens: 500, outputTokens: 500, cachedInputTokens: 0 };
+
+/** What one query costs on a tier, in micro-dollars, by the seed's arithmetic. */
+export const perQuery = (tier: Tier) => costMicros(priceOf(TIER_MODEL[tier]).price, USAGE);
