@@ -50,6 +50,21 @@ describe('complexity classifier', () => {
   });
 });
 
+describe('learned critical detector', () => {
+  it('scores stakes it was not given as cues above everyday questions, and only raises tiers', async () => {
+    const { criticalProbability } = await import('../src/router/learned.ts');
+    const everyday = criticalProbability('Where can I download last month’s invoice?', []);
+    const urgent = criticalProbability(
+      'my toddler swallowed a button battery a few minutes ago',
+      [],
+    );
+    expect(urgent).toBeGreaterThan(everyday);
+    const c = classify({ query: 'Where can I download last month’s invoice?' });
+    expect(c.tier).toBe(1);
+    expect(c.signals.criticalProbability).toBeLessThan(0.1);
+  });
+});
+
 describe('route: personality limits and budget', () => {
   const critical = 'Can I sue my landlord for this?';
   it('keeps the tier within the personality limits', () => {

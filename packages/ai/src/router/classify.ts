@@ -1,3 +1,4 @@
+import { CRITICAL_PROBABILITY, criticalProbability } from './learned.ts';
 import {
   ADVICE,
   ASSISTANT_WARNING,
@@ -54,6 +55,8 @@ export interface Signals {
   followUp: boolean;
   inheritedTier: Tier | 0;
   retrievalConfidence: number | 'unknown';
+  /** The learned detector's probability that the request is critical. */
+  criticalProbability: number;
 }
 
 export interface Classification {
@@ -74,7 +77,10 @@ const countMatches = (re: RegExp, text: string): number =>
 interface Scored {
   score: number;
   reasons: string[];
-  signals: Omit<Signals, 'depth' | 'followUp' | 'inheritedTier' | 'retrievalConfidence'>;
+  signals: Omit<
+    Signals,
+    'depth' | 'followUp' | 'inheritedTier' | 'retrievalConfidence' | 'criticalProbability'
+  >;
 }
 
 /** One message on its own. */
@@ -160,7 +166,11 @@ function scoreMessage(text: string): Scored {
  * situation, length, conversation depth and retrieval confidence. A short follow-up inherits the
  * stakes of the user turns before it; small talk never does.
  */
-export function classify(input: ClassifyInput): Classification {
+export function classify(
+  input: ClassifyInput,
+  /** learned: false scores by the cue lists alone (to train and cross-validate the detector). */
+  options: { learned?: boolean } = {},
+): Classification {
   const own = scoreMessage(input.query);
   const history = input.history ?? [];
   const userTurns = history.filter((t) => t.role === 'user');
@@ -210,6 +220,15 @@ export function classify(input: ClassifyInput): Classification {
     score += 0.12;
     reasons.push('knowledge base covers it poorly');
   }
+  // The learned detector backs up the cue lists on phrasings they do not know; it only raises.
+  const critical =
+    own.signals.smallTalk || options.learned === false
+      ? 0
+      : criticalProbability(input.query, history);
+  if (score < TIER3_FROM && critical > CRITICAL_PROBABILITY) {
+    score = TIER3_FROM + 0.05;
+    reasons.push(`resembles critical requests (learned, p=${critical.toFixed(2)})`);
+  }
 
   score = Math.round(Math.min(score, 1) * 1000) / 1000;
   const tier = tierOf(score);
@@ -224,6 +243,7 @@ export function classify(input: ClassifyInput): Classification {
       followUp,
       inheritedTier,
       retrievalConfidence: confidence ?? 'unknown',
+      criticalProbability: Math.round(critical * 1000) / 1000,
     },
   };
 }

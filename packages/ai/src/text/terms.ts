@@ -4,9 +4,22 @@ import { tokenize } from '@platform/knowledge';
 const require = createRequire(import.meta.url);
 const stem = require('wink-porter2-stemmer') as (word: string) => string;
 
+// Stemming is the costly step and vocabulary repeats, so stems are remembered (bounded).
+const stems = new Map<string, string>();
+const STEM_CACHE_LIMIT = 50_000;
+function stemOf(word: string): string {
+  let s = stems.get(word);
+  if (s === undefined) {
+    if (stems.size >= STEM_CACHE_LIMIT) stems.clear();
+    s = stem(word);
+    stems.set(word, s);
+  }
+  return s;
+}
+
 /** Content-word stems of a text, in order (stop words dropped), as the knowledge base indexes them. */
 export function contentStems(text: string): string[] {
-  return tokenize(text).words.map(stem);
+  return tokenize(text).words.map(stemOf);
 }
 
 /** Rough token count for text we do not send to a tokenizer (about four characters a token). */
