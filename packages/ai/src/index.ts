@@ -1,5 +1,6 @@
 export type { AnswerInput, AnswerResult } from './answer/answer.ts';
 export { retrievalConfidence } from './answer/retrieval-confidence.ts';
+export { type RoutedQuestion, routeQuestion } from './answer/route-question.ts';
 export { lookupAnswer, sameSpecifics, storeAnswer } from './cache/answer-cache.ts';
 export { KeyCipher, keyHint } from './credentials/cipher.ts';
 export {
@@ -43,6 +44,7 @@ export {
   listPersonalities,
   listPersonalityVersions,
   type Personality,
+  personalityOrDefault,
   removePersonality,
   updatePersonality,
 } from './personalities/store.ts';

@@ -1,5 +1,5 @@
 import type { Config } from '@platform/config';
-import { createWorker, type Database } from '@platform/db';
+import { createWorker, type Database, type Tx } from '@platform/db';
 import { createLocalEmbedder, type Embedder } from '@platform/knowledge';
 import { type AnswerDeps, type AnswerInput, answerQuestion, answerText } from './answer/answer.ts';
 import { KeyCipher } from './credentials/cipher.ts';
@@ -124,10 +124,14 @@ export function createAiService(db: Database, options: AiServiceOptions) {
     }
   };
 
-  async function candidates(tenantId: string, decision: RouteDecision): Promise<Candidate[]> {
+  async function candidates(
+    tx: Tx,
+    tenantId: string,
+    decision: RouteDecision,
+  ): Promise<Candidate[]> {
     if (decision.offlineOnly)
       return toCandidates([{ ref: OFFLINE, tier: decision.tier }], {}, tenantId);
-    const own = await db.withTenant(tenantId, (tx) => tenantCredentials(tx, tenantId, cipher));
+    const own = await tenantCredentials(tx, tenantId, cipher);
     const creds = (ref: ModelRef) =>
       ref.provider === 'offline' ? undefined : (own[ref.provider] ?? platform[ref.provider]);
     const order = fallbackOrder(decision.tier, chains, (ref) =>

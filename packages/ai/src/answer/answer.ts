@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Database } from '@platform/db';
-import { schema } from '@platform/db';
+import { type Database, schema, type Tx } from '@platform/db';
 import type { Citation } from '@platform/db/schema';
 import {
   type Embedder,
   embedQuery,
   knowledgeVersion,
   type SearchResult,
-  searchKnowledge,
 } from '@platform/knowledge';
 import { type CacheScope, lookupAnswer, recordHit, storeAnswer } from '../cache/answer-cache.ts';
 import type { AiEvents, BudgetAlertEvent } from '../events.ts';
@@ -17,16 +15,15 @@ import {
   streamWithFallback,
 } from '../generate/stream-with-fallback.ts';
 import { BudgetExhaustedError } from '../input-error.ts';
-import { readBudgetStatus } from '../ledger/budget.ts';
 import { recordModelCall } from '../ledger/record.ts';
-import { defaultPersonality, getPersonality, type Personality } from '../personalities/store.ts';
+import { type Personality, personalityOrDefault } from '../personalities/store.ts';
 import type { ModelRef } from '../providers/model-ref.ts';
 import type { CircuitBreakers } from '../router/breaker.ts';
 import type { Tier, Turn } from '../router/classify.ts';
-import { type RouteDecision, route } from '../router/route.ts';
+import type { RouteDecision } from '../router/route.ts';
 import { citationsIn } from './citations.ts';
 import { conversation, offlinePassages, systemPrompt } from './prompt.ts';
-import { retrievalConfidence } from './retrieval-confidence.ts';
+import { routeQuestion } from './route-question.ts';
 
 export interface AnswerInput {
   tenantId: string;
@@ -66,16 +63,15 @@ export interface AnswerDeps {
   maxOutputTokens: number;
   cacheMinSimilarity: number;
   /** Models to try for a decision, in order, with the tenant's credentials applied. */
-  candidates: (tenantId: string, decision: RouteDecision) => Promise<Candidate[]>;
+  candidates: (tx: Tx, tenantId: string, decision: RouteDecision) => Promise<Candidate[]>;
 }
-
-const PASSAGES = 5;
 
 interface Prepared {
   personality: Personality;
   passages: SearchResult[];
   decision: RouteDecision;
   scope: CacheScope;
+  candidates: Candidate[];
   cached?: Awaited<ReturnType<typeof lookupAnswer>>;
 }
 
@@ -95,22 +91,13 @@ export async function* answerQuestion(
   const embedding = await embedQuery(embedder, input.question);
 
   const prepared: Prepared = await db.withTenant(tenantId, async (tx) => {
-    const personality = input.personalityId
-      ? await getPersonality(tx, tenantId, input.personalityId, 'personalityId')
-      : await defaultPersonality(tx, tenantId);
-    const passages = await searchKnowledge(tx, embedder, {
-      query: input.question,
-      limit: PASSAGES,
-      embedding,
-      ...(personality.collectionId ? { filters: { collectionId: personality.collectionId } } : {}),
-    });
-    const budget = await readBudgetStatus(tx, tenantId);
-    const decision = route({
-      query: input.question,
+    const personality = await personalityOrDefault(tx, tenantId, input.personalityId);
+    const { passages, decision } = await routeQuestion(tx, embedder, {
+      tenantId,
+      question: input.question,
       history,
-      retrievalConfidence: retrievalConfidence(input.question, passages),
-      limits: personality,
-      budget: { state: budget.state, policy: budget.exhaustedPolicy },
+      personality,
+      embedding,
     });
     const scope: CacheScope = {
       tenantId,
@@ -131,10 +118,13 @@ export async function* answerQuestion(
             deps.cacheMinSimilarity,
           )
         : undefined;
-    return { personality, passages, decision, scope, ...(cached ? { cached } : {}) };
+    // The tenant's own keys are read in this same transaction, and only when a model will be called.
+    const candidates =
+      cached || decision.blocked ? [] : await deps.candidates(tx, tenantId, decision);
+    return { personality, passages, decision, scope, candidates, ...(cached ? { cached } : {}) };
   });
 
-  const { personality, passages, decision, scope, cached } = prepared;
+  const { personality, passages, decision, scope, cached, candidates } = prepared;
   const base = {
     routingDecisionId,
     personality: { id: personality.id, version: personality.version },
@@ -210,7 +200,6 @@ export async function* answerQuestion(
 
   const alerts: BudgetAlertEvent[] = [];
   let costMicros = 0;
-  const candidates = await deps.candidates(tenantId, decision);
   const generation = streamWithFallback(
     candidates,
     {

@@ -90,6 +90,16 @@ export async function defaultPersonality(tx: Tx, tenantId: string): Promise<Pers
   return winner;
 }
 
+/** The personality a caller named (404 on `field` when it is not theirs), else the default. */
+export async function personalityOrDefault(
+  tx: Tx,
+  tenantId: string,
+  id: string | undefined,
+  field = 'personalityId',
+): Promise<Personality> {
+  return id ? getPersonality(tx, tenantId, id, field) : defaultPersonality(tx, tenantId);
+}
+
 export async function listPersonalities(tx: Tx, tenantId: string): Promise<Personality[]> {
   await defaultPersonality(tx, tenantId);
   return tx

@@ -1,8 +1,7 @@
-import { microsToUsd } from '@platform/ai';
+import { microsToUsd, personalityOrDefault } from '@platform/ai';
 import { z } from 'zod';
 import { authedProcedure, inCallerTenant } from '../../procedures.ts';
 import { historyInput, personalityIdInput, questionText } from './inputs.ts';
-import { personalityFor } from './personality.ts';
 
 export const answerInput = z.strictObject({
   question: questionText(),
@@ -21,7 +20,7 @@ export const answer = authedProcedure
   .input(answerInput)
   .mutation(async ({ ctx, input, signal }) => {
     const tenantId = await inCallerTenant(ctx.db, ctx.identity, async (tx, tenantId) => {
-      await personalityFor(tx, tenantId, input.personalityId);
+      await personalityOrDefault(tx, tenantId, input.personalityId);
       return tenantId;
     });
     const result = await ctx.ai.answerText({

@@ -1,9 +1,8 @@
-import { readBudgetStatus, retrievalConfidence, route as routeQuery } from '@platform/ai';
-import { embedQuery, searchKnowledge } from '@platform/knowledge';
+import { personalityOrDefault, routeQuestion } from '@platform/ai';
+import { embedQuery } from '@platform/knowledge';
 import { z } from 'zod';
 import { authedProcedure, inCallerTenant } from '../../procedures.ts';
 import { historyInput, personalityIdInput, questionText } from './inputs.ts';
-import { personalityFor } from './personality.ts';
 
 export const routeInput = z.strictObject({
   query: questionText(),
@@ -12,33 +11,23 @@ export const routeInput = z.strictObject({
   personalityId: personalityIdInput.optional(),
 });
 
-/** Passages the router weighs, as ai.answer retrieves them. */
-const PASSAGES = 5;
-
 /**
  * Which tier a question would be answered on, and why, without calling a language model: the
- * classifier's score, kept within the personality's tier limits and capped by the budget. The
- * knowledge base is searched as ai.answer searches it, because how well it covers the question
- * moves the score; the query is embedded before the tenant transaction opens.
+ * same retrieval and routing step ai.answer runs (the classifier weighs how well the knowledge
+ * base covers the question; then the personality's tier limits and the budget). The query is
+ * embedded before the tenant transaction opens.
  */
 export const route = authedProcedure.input(routeInput).query(async ({ ctx, input }) => {
   const { embedder } = ctx.knowledge;
   const embedding = await embedQuery(embedder, input.query);
   return inCallerTenant(ctx.db, ctx.identity, async (tx, tenantId) => {
-    const personality = await personalityFor(tx, tenantId, input.personalityId);
-    const passages = await searchKnowledge(tx, embedder, {
-      query: input.query,
-      limit: PASSAGES,
-      embedding,
-      ...(personality.collectionId ? { filters: { collectionId: personality.collectionId } } : {}),
-    });
-    const budget = await readBudgetStatus(tx, tenantId);
-    const decision = routeQuery({
-      query: input.query,
+    const personality = await personalityOrDefault(tx, tenantId, input.personalityId);
+    const { decision } = await routeQuestion(tx, embedder, {
+      tenantId,
+      question: input.query,
       history: input.history ?? [],
-      retrievalConfidence: retrievalConfidence(input.query, passages),
-      limits: personality,
-      budget: { state: budget.state, policy: budget.exhaustedPolicy },
+      personality,
+      embedding,
     });
     return {
       tier: decision.tier,
