@@ -9,9 +9,10 @@
  * would (source; the pipeline is re-run with the cache off for every hit to know).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadConfig } from '@platform/config';
 import { openTestDatabase, preparePostgresTemplate } from '@platform/db/testing';
 import { addDocument, createEmbedder, createKnowledgeService } from '@platform/knowledge';
-import { type AiConfig, createAiService } from '../packages/ai/src/index.ts';
+import { createAiService } from '../packages/ai/src/index.ts';
 import { type LabelledQuery, loadQueries, perQuery } from './routing/data.ts';
 
 const REQUESTS = Number(process.env.SAVINGS_REQUESTS ?? 3000);
@@ -79,17 +80,13 @@ for (;;) {
 await knowledge.stop();
 const intentOfDoc = new Map([...sourceDoc].map(([intent, doc]) => [doc, intent]));
 
-const config = {
+const config = loadConfig({
   AI_TIER1_MODELS: 'offline:extractive-v1',
   AI_TIER2_MODELS: 'offline:extractive-v1',
   AI_TIER3_MODELS: 'offline:extractive-v1',
-  AI_FIRST_TOKEN_TIMEOUT_MS: 10_000,
-  AI_TOTAL_TIMEOUT_MS: 60_000,
-  AI_BREAKER_FAILURES: 3,
-  AI_BREAKER_COOLDOWN_SECONDS: 30,
   AUTH_SECRET: 'savings-bench-secret-savings-bench-secret',
-  ANSWER_CACHE_MIN_SIMILARITY: SIMILARITY,
-} as AiConfig;
+  ANSWER_CACHE_MIN_SIMILARITY: String(SIMILARITY),
+});
 const ai = createAiService(t.db, { config, embedder });
 // The same pipeline with the cache off: what a fresh answer to a reused question would cite.
 const fresh = createAiService(t.db, {

@@ -5,7 +5,6 @@ import { testDrivers } from '@platform/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Account,
-  cookieOf,
   data,
   type Harness,
   type Reply,
@@ -123,17 +122,7 @@ describe.each(testDrivers())('AI API over HTTP (%s)', (driver) => {
     h = await startHarness(driver);
     owner = await h.signUp('AI Corp');
     await h.platform.knowledge.start();
-    const member = await h.signUp('AI Member Home');
-    await h.t.ownerQuery(
-      `insert into memberships (tenant_id, user_id, role) values ($1, $2, 'member')`,
-      [owner.tenantId, member.userId],
-    );
-    // Signing in again puts the member's session in the latest organisation, owner's.
-    const signIn = await h.post('/api/auth/sign-in/email', {
-      email: member.email,
-      password: member.password,
-    });
-    memberCookie = cookieOf(signIn.raw) as string;
+    memberCookie = (await h.joinAs(owner, 'member')).cookie;
     expect(JSON.stringify((await h.query('tenants.current', memberCookie)).body)).toContain(
       owner.tenantId,
     );

@@ -31,6 +31,11 @@ export type Harness = {
     org: string,
     opts?: { email?: string; name?: string; password?: string },
   ): Promise<Account>;
+  /**
+   * A new person who joins the owner's organisation with this role; the returned cookie acts for
+   * that organisation (signing in again puts the session in the newest membership).
+   */
+  joinAs(owner: Account, role: 'admin' | 'member'): Promise<Account>;
   post(url: string, body: unknown, cookie?: string): Promise<Reply>;
   query(path: string, cookie?: string, input?: unknown): Promise<Reply>;
   mutate(path: string, cookie: string | undefined, input: unknown): Promise<Reply>;
@@ -120,12 +125,29 @@ export async function startHarness(
     return { cookie, userId: data.id, tenantId: data.tenantId, email, password };
   };
 
+  const joinAs: Harness['joinAs'] = async (owner, role) => {
+    const person = await signUp(`${role} home`);
+    await t.ownerQuery('insert into memberships (tenant_id, user_id, role) values ($1, $2, $3)', [
+      owner.tenantId,
+      person.userId,
+      role,
+    ]);
+    const signIn = await post('/api/auth/sign-in/email', {
+      email: person.email,
+      password: person.password,
+    });
+    const cookie = cookieOf(signIn.raw);
+    if (!cookie) throw new Error(`sign-in failed: ${signIn.status}`);
+    return { ...person, cookie, tenantId: owner.tenantId };
+  };
+
   return {
     app,
     platform,
     t,
     config,
     signUp,
+    joinAs,
     post,
     query,
     mutate,

@@ -1,6 +1,6 @@
 import { testDrivers } from '@platform/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Account, cookieOf, type Harness, startHarness } from './harness.ts';
+import { type Account, type Harness, startHarness } from './harness.ts';
 
 const GUIDE = `# Travel guide
 
@@ -168,17 +168,7 @@ describe.each(testDrivers())('knowledge over HTTP (%s)', (driver) => {
   });
 
   it('lets only owners and admins change the knowledge base', async () => {
-    const member = await h.signUp('Member Home');
-    await h.t.ownerQuery(
-      `insert into memberships (tenant_id, user_id, role) values ($1, $2, 'member')`,
-      [owner.tenantId, member.userId],
-    );
-    // Switch the member's session to the owner's tenant by signing in again (latest membership).
-    const signIn = await h.post('/api/auth/sign-in/email', {
-      email: member.email,
-      password: member.password,
-    });
-    const cookie = cookieOf(signIn.raw) as string;
+    const { cookie } = await h.joinAs(owner, 'member');
     const me = await h.query('tenants.current', cookie);
     expect(JSON.stringify(me.body)).toContain(owner.tenantId);
     const up = await h.mutate('knowledge.upload', cookie, {

@@ -1,3 +1,4 @@
+import { loadConfig } from '@platform/config';
 import { openTestDatabase, type TestDatabase, testDrivers } from '@platform/db/testing';
 import {
   addDocument,
@@ -7,7 +8,7 @@ import {
 } from '@platform/knowledge';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { saveProviderKey } from '../src/credentials/store.ts';
-import { type AiConfig, type AiService, createAiService } from '../src/service.ts';
+import { type AiService, createAiService } from '../src/service.ts';
 import { type FakeVendors, startFakeVendors } from './fake-vendors.ts';
 
 const DOC =
@@ -48,21 +49,18 @@ describe.each(testDrivers())('answers from hosted models behind the router (%s)'
       if (!busy?.n) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    const config = {
-      AI_TIER1_MODELS: 'openai:gpt-4o-mini',
-      AI_TIER2_MODELS: 'openai:gpt-4o',
-      AI_TIER3_MODELS: 'anthropic:claude-sonnet-4-5',
-      AI_FIRST_TOKEN_TIMEOUT_MS: 2000,
-      AI_TOTAL_TIMEOUT_MS: 10_000,
-      AI_BREAKER_FAILURES: 5,
-      AI_BREAKER_COOLDOWN_SECONDS: 30,
+    // The default tiers (gpt-4o-mini, gpt-4o, claude-sonnet-4-5), pointed at the fake vendors.
+    const config = loadConfig({
+      AI_FIRST_TOKEN_TIMEOUT_MS: '2000',
+      AI_TOTAL_TIMEOUT_MS: '10000',
+      AI_BREAKER_FAILURES: '5',
       OPENAI_API_KEY: 'platform-openai-key',
       OPENAI_BASE_URL: vendors.baseURLs.openai,
       ANTHROPIC_API_KEY: 'platform-anthropic-key',
       ANTHROPIC_BASE_URL: vendors.baseURLs.anthropic,
       AUTH_SECRET: 'vendor-test-secret-vendor-test-secret',
-      ANSWER_CACHE_MIN_SIMILARITY: 1,
-    } as AiConfig;
+      ANSWER_CACHE_MIN_SIMILARITY: '1',
+    });
     ai = createAiService(t.db, { config, embedder });
   });
   afterAll(async () => {

@@ -1,3 +1,4 @@
+import { loadConfig } from '@platform/config';
 import { openTestDatabase, type TestDatabase, testDrivers } from '@platform/db/testing';
 import {
   addDocument,
@@ -11,19 +12,14 @@ import { writeBudgetSettings } from '../src/ledger/budget.ts';
 import { rollupDay } from '../src/ledger/rollup.ts';
 import { defaultPersonality, updatePersonality } from '../src/personalities/store.ts';
 import { NO_ANSWER } from '../src/providers/offline/model.ts';
-import { type AiConfig, type AiService, createAiService } from '../src/service.ts';
+import { type AiService, createAiService } from '../src/service.ts';
 
-const config = {
+const config = loadConfig({
   AI_TIER1_MODELS: 'offline:extractive-v1',
   AI_TIER2_MODELS: 'offline:extractive-v1',
   AI_TIER3_MODELS: 'offline:extractive-v1',
-  AI_FIRST_TOKEN_TIMEOUT_MS: 10_000,
-  AI_TOTAL_TIMEOUT_MS: 60_000,
-  AI_BREAKER_FAILURES: 3,
-  AI_BREAKER_COOLDOWN_SECONDS: 30,
   AUTH_SECRET: 'answer-test-secret-answer-test-secret',
-  ANSWER_CACHE_MIN_SIMILARITY: 0.9,
-} as AiConfig;
+});
 
 const HOURS =
   '# Opening hours\n\nOur shop is open Monday to Friday from 9am to 6pm. On Saturdays we open at 10am and close at 4pm. We are closed on Sundays and public holidays.\n';
@@ -55,6 +51,20 @@ describe.each(testDrivers())('grounded answers, metering and the answer cache (%
       await new Promise((r) => setTimeout(r, 50));
     }
   };
+  const zeroBudget = (exhaustedPolicy: 'block' | 'offline') =>
+    t.db.withTenant(tenantId, (tx) =>
+      writeBudgetSettings(
+        tx,
+        tenantId,
+        {
+          monthlyLimitMicros: 0,
+          alertThresholds: [50, 100],
+          downgradeAtPercent: 90,
+          exhaustedPolicy,
+        },
+        null,
+      ),
+    );
   const count = async (table: string) =>
     (
       await t.ownerQuery<{ n: number }>(
@@ -153,35 +163,11 @@ describe.each(testDrivers())('grounded answers, metering and the answer cache (%
   });
 
   it('a budget of zero with the block policy refuses; the offline policy answers at no cost', async () => {
-    await t.db.withTenant(tenantId, (tx) =>
-      writeBudgetSettings(
-        tx,
-        tenantId,
-        {
-          monthlyLimitMicros: 0,
-          alertThresholds: [50, 100],
-          downgradeAtPercent: 90,
-          exhaustedPolicy: 'block',
-        },
-        null,
-      ),
-    );
+    await zeroBudget('block');
     await expect(
       ai.answerText({ tenantId, question: 'Where do I send returns?' }),
     ).rejects.toBeInstanceOf(BudgetExhaustedError);
-    await t.db.withTenant(tenantId, (tx) =>
-      writeBudgetSettings(
-        tx,
-        tenantId,
-        {
-          monthlyLimitMicros: 0,
-          alertThresholds: [50, 100],
-          downgradeAtPercent: 90,
-          exhaustedPolicy: 'offline',
-        },
-        null,
-      ),
-    );
+    await zeroBudget('offline');
     const offline = await ai.answerText({ tenantId, question: 'Where do I send returns?' });
     expect(offline.decision.reason).toContain('offline answers only');
     expect(await count('audit_logs')).toBeGreaterThanOrEqual(2);
