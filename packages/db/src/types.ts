@@ -3,6 +3,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import type { ClaimedJob, ClaimOptions } from './jobs/claim.ts';
 import type { StaleDocument } from './reembed.ts';
 import type * as schema from './schema/index.ts';
+import type { WidgetAdmission } from './widget-key.ts';
 
 export type Schema = typeof schema;
 
@@ -42,6 +43,8 @@ export interface Database {
   claimJobs(queue: string, options: ClaimOptions): Promise<ClaimedJob[]>;
   /** Documents whose searchable chunks another embedding model made (SECURITY DEFINER). */
   documentsToReembed(model: string): Promise<StaleDocument[]>;
+  /** An active widget by its public key (SECURITY DEFINER), before any tenant is known. */
+  widgetByKey(publicKey: string): Promise<WidgetAdmission | null>;
   /** Cheap liveness probe of the database connection. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -9,6 +9,7 @@ import { readMigrationStatus, runMigrations } from '../migrator.ts';
 import { documentsToReembedIn } from '../reembed.ts';
 import { withAuthOn, withRuntimeOn, withTenantOn } from '../scoped.ts';
 import type { AnyDrizzle, Database } from '../types.ts';
+import { widgetByKeyIn } from '../widget-key.ts';
 
 export type PgliteOptions = {
   /** Directory for the database files; omit for an in-memory database (tests). */
@@ -52,6 +53,7 @@ export async function openPglite(
     withAuth: (fn) => withAuthOn(db, fn),
     claimJobs: (queue, o) => withRuntimeOn(db, (tx) => claimJobsIn(tx, queue, o)),
     documentsToReembed: (model) => withRuntimeOn(db, (tx) => documentsToReembedIn(tx, model)),
+    widgetByKey: (key) => withRuntimeOn(db, (tx) => widgetByKeyIn(tx, key)),
     migrate: () => runMigrations(db),
     migrationStatus: () => readMigrationStatus(db),
     ping: async () => {

@@ -5,6 +5,7 @@ import { readMigrationStatus, runMigrations } from '../migrator.ts';
 import { documentsToReembedIn } from '../reembed.ts';
 import { AUTH_ROLE, assertTenantId, RUNTIME_ROLE } from '../roles.ts';
 import type { AnyDrizzle, Database } from '../types.ts';
+import { widgetByKeyIn } from '../widget-key.ts';
 import { pgScopedTransaction } from './pg-transaction.ts';
 
 export type PostgresOptions = { url: string; poolSize?: number };
@@ -33,6 +34,8 @@ export function openPostgres(options: PostgresOptions): Database {
       pgScopedTransaction(pool, RUNTIME_ROLE, '', (tx) => claimJobsIn(tx, queue, o)),
     documentsToReembed: (model) =>
       pgScopedTransaction(pool, RUNTIME_ROLE, '', (tx) => documentsToReembedIn(tx, model)),
+    widgetByKey: (key) =>
+      pgScopedTransaction(pool, RUNTIME_ROLE, '', (tx) => widgetByKeyIn(tx, key)),
     migrate: () => runMigrations(db),
     migrationStatus: () => readMigrationStatus(db),
     ping: async () => {

@@ -132,30 +132,78 @@ export const meetings = pgTable(
   (t) => [index('meetings_tenant_idx').on(t.tenantId, t.createdAt)],
 );
 
-/** A conversation on any channel (the seed's `sessions`; renamed to avoid clashing with auth sessions). */
+export const conversationChannels = ['widget', 'dashboard', 'meeting', 'api'] as const;
+export type ConversationChannel = (typeof conversationChannels)[number];
+export const conversationStatuses = ['open', 'waiting', 'resolved'] as const;
+export type ConversationStatus = (typeof conversationStatuses)[number];
+/** Who answers the visitor: the assistant, or a human who claimed the conversation. */
+export const conversationHandlers = ['ai', 'human'] as const;
+export type ConversationHandler = (typeof conversationHandlers)[number];
+
+/**
+ * A conversation on any channel (the seed's `sessions`; renamed to avoid clashing with auth
+ * sessions). Status and handler drive the inbox and human handoff.
+ */
 export const chatSessions = pgTable(
   'chat_sessions',
   {
     id: id(),
     tenantId: tenantRef(),
-    channel: text('channel', { enum: ['widget', 'dashboard', 'meeting', 'api'] }).notNull(),
+    channel: text('channel', { enum: conversationChannels }).notNull(),
     widgetId: uuid('widget_id').references(() => widgets.id, { onDelete: 'set null' }),
     meetingId: uuid('meeting_id').references(() => meetings.id, { onDelete: 'set null' }),
+    /** The member who started it (dashboard, api), if any. */
     userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
     visitorId: text('visitor_id'),
+    visitorName: text('visitor_name'),
+    title: text('title'),
     personalityId: uuid('personality_id').references(() => aiPersonalities.id, {
       onDelete: 'set null',
     }),
     personalityVersion: integer('personality_version'),
+    status: text('status', { enum: conversationStatuses }).notNull().default('open'),
+    handler: text('handler', { enum: conversationHandlers }).notNull().default('ai'),
+    /** The human holding the conversation while handler = human. */
+    assignedUserId: uuid('assigned_user_id').references(() => users.id, { onDelete: 'set null' }),
+    handoffReason: text('handoff_reason'),
+    handoffAt: timestamp('handoff_at', { withTimezone: true }),
+    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    /** thumbs: -1 or 1; csat: 1..5. */
+    rating: smallint('rating'),
+    ratingScale: text('rating_scale', { enum: ['thumbs', 'csat'] }),
+    ratingComment: text('rating_comment'),
+    ratedAt: timestamp('rated_at', { withTimezone: true }),
+    /** Conversation memory beyond the recent turns: a summary of the first summaryMessages messages. */
+    summary: text('summary'),
+    summaryMessages: integer('summary_messages').notNull().default(0),
+    messageCount: integer('message_count').notNull().default(0),
+    lastMessageAt: timestamp('last_message_at', { withTimezone: true }).notNull().defaultNow(),
+    lastMessagePreview: text('last_message_preview'),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
     closedAt: timestamp('closed_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('chat_sessions_tenant_idx').on(t.tenantId, t.createdAt)],
+  (t) => [
+    index('chat_sessions_tenant_idx').on(t.tenantId, t.createdAt),
+    index('chat_sessions_inbox_idx').on(t.tenantId, t.lastMessageAt.desc(), t.id.desc()),
+    index('chat_sessions_visitor_idx').on(t.tenantId, t.visitorId),
+    check('chat_sessions_status_check', sql`${t.status} in ('open', 'waiting', 'resolved')`),
+    check('chat_sessions_handler_check', sql`${t.handler} in ('ai', 'human')`),
+    check(
+      'chat_sessions_rating_check',
+      sql`${t.rating} is null or (${t.ratingScale} = 'thumbs' and ${t.rating} in (-1, 1)) or (${t.ratingScale} = 'csat' and ${t.rating} between 1 and 5)`,
+    ),
+  ],
 );
 
 export type Citation = { documentId: string; chunkId: string; title: string; snippet: string };
+
+export const messageAuthors = ['visitor', 'member', 'ai', 'agent', 'system'] as const;
+export type MessageAuthor = (typeof messageAuthors)[number];
+export const messageStatuses = ['complete', 'stopped', 'truncated', 'failed'] as const;
+export type MessageStatus = (typeof messageStatuses)[number];
 
 export const messages = pgTable(
   'messages',
@@ -165,9 +213,20 @@ export const messages = pgTable(
     sessionId: uuid('session_id')
       .notNull()
       .references(() => chatSessions.id, { onDelete: 'cascade' }),
+    /** The model's view: user (visitor or member), assistant (AI or human agent), system. */
     role: text('role', { enum: ['user', 'assistant', 'system'] }).notNull(),
+    /** Who wrote it, as the people in the conversation see it. */
+    authorType: text('author_type', { enum: messageAuthors }).notNull(),
+    authorUserId: uuid('author_user_id').references(() => users.id, { onDelete: 'set null' }),
+    authorName: text('author_name'),
     content: text('content').notNull(),
     citations: jsonb('citations').$type<Citation[]>().notNull().default([]),
+    status: text('status', { enum: messageStatuses }).notNull().default('complete'),
+    /** Makes a retried send idempotent within its conversation. */
+    clientMessageId: text('client_message_id'),
+    /** For an AI answer: the message it answers. */
+    replyTo: uuid('reply_to'),
+    provider: text('provider'),
     model: text('model'),
     /** Which personality, at which version, wrote an assistant message. */
     personalityId: uuid('personality_id').references(() => aiPersonalities.id, {
@@ -175,13 +234,31 @@ export const messages = pgTable(
     }),
     personalityVersion: integer('personality_version'),
     tier: smallint('tier'),
+    cacheHit: boolean('cache_hit'),
+    routingDecisionId: uuid('routing_decision_id'),
     inputTokens: integer('input_tokens'),
     outputTokens: integer('output_tokens'),
     costMicros: bigint('cost_micros', { mode: 'number' }),
+    /** Latency breakdown of an AI answer, in milliseconds from the send. */
+    retrievalMs: integer('retrieval_ms'),
+    firstTokenMs: integer('first_token_ms'),
+    totalMs: integer('total_ms'),
     createdAt: createdAt(),
   },
   (t) => [
     index('messages_tenant_session_idx').on(t.tenantId, t.sessionId, t.createdAt),
+    uniqueIndex('messages_client_id_unique')
+      .on(t.sessionId, t.clientMessageId)
+      .where(sql`client_message_id is not null`),
+    index('messages_search_idx').using('gin', sql`to_tsvector('simple', ${t.content})`),
     check('messages_role_check', sql`${t.role} in ('user', 'assistant', 'system')`),
+    check(
+      'messages_author_check',
+      sql`${t.authorType} in ('visitor', 'member', 'ai', 'agent', 'system')`,
+    ),
+    check(
+      'messages_status_check',
+      sql`${t.status} in ('complete', 'stopped', 'truncated', 'failed')`,
+    ),
   ],
 );
