@@ -22,6 +22,7 @@ const app = await buildApp(platform);
 await app.listen({ port: config.PORT, host: config.HOST });
 await platform.knowledge.start();
 platform.ai.start();
+platform.conversations.start();
 log.info(
   {
     url: config.PUBLIC_URL,

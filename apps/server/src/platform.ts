@@ -1,4 +1,11 @@
+import { hostname } from 'node:os';
 import { type AiService, createAiService } from '@platform/ai';
+import {
+  type ConversationService,
+  createConversationService,
+  createLimits,
+  type Limits,
+} from '@platform/api';
 import {
   type Auth,
   createAuth,
@@ -6,6 +13,7 @@ import {
   createPasswordHasher,
   type IdentityResolver,
   type PasswordHasher,
+  VisitorTokens,
 } from '@platform/auth';
 import type { Config } from '@platform/config';
 import { type Database, openDatabase } from '@platform/db';
@@ -15,6 +23,7 @@ import {
   type KnowledgeService,
   prepareLocalEmbedder,
 } from '@platform/knowledge';
+import { type EventBus, MemoryBus, RedisStreamsBus } from '@platform/realtime';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -28,6 +37,12 @@ export type Platform = {
   redis: Redis | null;
   knowledge: KnowledgeService;
   ai: AiService;
+  bus: EventBus;
+  conversations: ConversationService;
+  limits: Limits;
+  visitorTokens: VisitorTokens;
+  /** This process's name on the event bus. */
+  instanceId: string;
   log: Logger;
   close(): Promise<void>;
 };
@@ -86,6 +101,32 @@ export async function openPlatform(
     log: log.child({ module: 'knowledge' }),
   });
   const ai = createAiService(db, { config, embedder, log: log.child({ module: 'ai' }) });
+  const instanceId = config.INSTANCE_ID ?? `${hostname()}:${config.PORT}`;
+  const bus: EventBus = config.REDIS_URL
+    ? new RedisStreamsBus({
+        url: config.REDIS_URL,
+        instanceId,
+        maxLen: config.REALTIME_STREAM_MAXLEN,
+        log: log.child({ module: 'bus' }),
+      })
+    : new MemoryBus({ maxLen: config.REALTIME_STREAM_MAXLEN });
+  // Budget alerts and ingestion progress reach the tenant's dashboards on every instance.
+  ai.events.on(({ tenantId, type: _type, ...alert }) => {
+    bus.publish({ tenantId, topic: 'tenant', type: 'budget.alert', data: alert }).catch(() => {});
+  });
+  knowledge.events.on(({ tenantId, type: _type, ...progress }) => {
+    bus
+      .publish({ tenantId, topic: 'tenant', type: 'ingestion.progress', data: progress })
+      .catch(() => {});
+  });
+  const conversations = createConversationService({
+    db,
+    ai,
+    bus,
+    log: log.child({ module: 'conversations' }),
+    // A live answer never outlasts AI_TOTAL_TIMEOUT_MS; past that (and a margin) it was lost.
+    replyGuardMs: config.AI_TOTAL_TIMEOUT_MS + 15_000,
+  });
   return {
     config,
     db,
@@ -95,11 +136,18 @@ export async function openPlatform(
     redis,
     knowledge,
     ai,
+    bus,
+    conversations,
+    limits: createLimits(config.REALTIME_MAX_MESSAGE_BYTES),
+    visitorTokens: new VisitorTokens(config.AUTH_SECRET, config.VISITOR_TOKEN_TTL_SECONDS),
+    instanceId,
     log,
     close: async () => {
+      await conversations.close();
       // Running ingestion stops between batches; its job resumes on the next start.
       await knowledge.stop();
       await ai.stop();
+      await bus.close();
       redis?.disconnect();
       await db.close();
     },

@@ -20,6 +20,8 @@ export function registerTrpcRoutes(app: FastifyInstance, platform: Platform) {
           db: platform.db,
           knowledge: platform.knowledge,
           ai: platform.ai,
+          conversations: platform.conversations,
+          limits: platform.limits,
           requestId: request.id,
           log: request.log,
           resolveIdentity: () => platform.identity(request.headers.cookie),

@@ -1,3 +1,4 @@
-export { type Context, createContext, type Log } from './context.ts';
+export { type Context, createContext, createLimits, type Limits, type Log } from './context.ts';
+export * from './conversations/index.ts';
 export { asDomainError, DomainError, type DomainErrorCode } from './errors.ts';
 export { type AppRouter, appRouter } from './root.ts';

@@ -1,7 +1,9 @@
 import { aiRouter } from './routers/ai/index.ts';
 import { alertsRouter } from './routers/alerts/index.ts';
 import { budgetsRouter } from './routers/budgets/index.ts';
+import { chatRouter } from './routers/chat/index.ts';
 import { collectionsRouter } from './routers/collections/index.ts';
+import { conversationsRouter } from './routers/conversations/index.ts';
 import { costsRouter } from './routers/costs/index.ts';
 import { knowledgeRouter } from './routers/knowledge/index.ts';
 import { personalitiesRouter } from './routers/personalities/index.ts';
@@ -21,6 +23,8 @@ export const appRouter = router({
   alerts: alertsRouter,
   providerKeys: providerKeysRouter,
   ai: aiRouter,
+  conversations: conversationsRouter,
+  chat: chatRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -28,7 +28,7 @@ export type AuthDeps = {
 };
 
 /** PUBLIC_URL, plus its localhost/127.0.0.1 twin outside production (both open the same dev server). */
-function trustedOrigins(config: Pick<Config, 'PUBLIC_URL' | 'NODE_ENV'>): string[] {
+export function trustedOrigins(config: Pick<Config, 'PUBLIC_URL' | 'NODE_ENV'>): string[] {
   const origin = new URL(config.PUBLIC_URL);
   const list = [origin.origin];
   if (config.NODE_ENV !== 'production' && ['localhost', '127.0.0.1'].includes(origin.hostname)) {

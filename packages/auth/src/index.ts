@@ -1,4 +1,4 @@
-export { type Auth, type AuthDeps, createAuth, type LogSink } from './auth.ts';
+export { type Auth, type AuthDeps, createAuth, type LogSink, trustedOrigins } from './auth.ts';
 export { createIdentityResolver, type Identity, type IdentityResolver } from './identity.ts';
 export { firstIssue, signInInput, signUpInput } from './inputs.ts';
 export {
@@ -17,3 +17,4 @@ export {
   type PasswordHasher,
 } from './password.ts';
 export { slugify } from './slug.ts';
+export { type VisitorClaims, VisitorTokens } from './visitor-token.ts';

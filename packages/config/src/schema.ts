@@ -101,6 +101,37 @@ export const configSchema = z.object({
   ),
   /** Cosine similarity a new question needs to reuse a cached answer (1 turns the cache off). */
   ANSWER_CACHE_MIN_SIMILARITY: z.coerce.number().min(0.5).max(1).default(0.9),
+  /** This process's name on the event bus (its Redis consumer group); stable across restarts. Default: host:port. */
+  INSTANCE_ID: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[\w.:-]{1,100}$/, { message: 'must be 1-100 letters, digits, . : _ or -' })
+      .optional(),
+  ),
+  /** Events kept per tenant stream for reconnecting clients (XADD MAXLEN ~). */
+  REALTIME_STREAM_MAXLEN: z.coerce.number().int().min(100).max(10_000_000).default(10_000),
+  /** Largest message text a client may send, in bytes. */
+  REALTIME_MAX_MESSAGE_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(8192),
+  /** A WebSocket client further behind than this many bytes is cut off and told to resync. */
+  REALTIME_BUFFER_BYTES: z.coerce.number().int().min(16_384).max(268_435_456).default(1_048_576),
+  /** Frames a client may send per second (sustained) and in a burst. */
+  REALTIME_RATE_PER_SECOND: z.coerce.number().min(0.1).max(100_000).default(20),
+  REALTIME_RATE_BURST: z.coerce.number().int().min(1).max(100_000).default(40),
+  /** Server ping interval; a connection silent for two intervals is closed. */
+  REALTIME_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(300).default(25),
+  /** Extra origins (comma-separated) whose pages may use a member's session over /ws and /api/v1. */
+  ALLOWED_ORIGINS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^https?:\/\/[^\s,]+(,\s*https?:\/\/[^\s,]+)*$/, {
+        message: 'must be a comma-separated list of origins like https://app.example.com',
+      })
+      .optional(),
+  ),
+  /** Lifetime of a widget visitor's token, in seconds. */
+  VISITOR_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
 });
 
 /** Settings production cannot run without; checked alongside the schema so all errors show at once. */

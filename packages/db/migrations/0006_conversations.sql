@@ -3,6 +3,7 @@ ALTER TABLE "chat_sessions" ADD COLUMN "title" text;--> statement-breakpoint
 ALTER TABLE "chat_sessions" ADD COLUMN "status" text DEFAULT 'open' NOT NULL;--> statement-breakpoint
 ALTER TABLE "chat_sessions" ADD COLUMN "handler" text DEFAULT 'ai' NOT NULL;--> statement-breakpoint
 ALTER TABLE "chat_sessions" ADD COLUMN "assigned_user_id" uuid;--> statement-breakpoint
+ALTER TABLE "chat_sessions" ADD COLUMN "assigned_name" text;--> statement-breakpoint
 ALTER TABLE "chat_sessions" ADD COLUMN "handoff_reason" text;--> statement-breakpoint
 ALTER TABLE "chat_sessions" ADD COLUMN "handoff_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "chat_sessions" ADD COLUMN "tags" text[] DEFAULT '{}'::text[] NOT NULL;--> statement-breakpoint

@@ -32,7 +32,14 @@ export interface AnswerInput {
   /** Default: the tenant's default personality. */
   personalityId?: string;
   sessionId?: string | null;
+  /** What a long conversation said before `history` (conversation memory). */
+  summary?: string | null;
   signal?: AbortSignal;
+  /**
+   * Asked once the question is routed, before any model runs: a reason to hand the question to
+   * a human instead (e.g. retrieval confidence below the tenant's threshold), or null to answer.
+   */
+  gate?: (routed: { retrievalConfidence: number; tier: Tier }) => string | null;
 }
 
 export interface AnswerResult {
@@ -43,6 +50,11 @@ export interface AnswerResult {
   reusedFrom?: { question: string; similarity: number };
   /** The answer broke off after it had started streaming. */
   truncated: boolean;
+  /** Set when the gate handed the question to a human: nothing was generated. */
+  handoff?: string;
+  /** Milliseconds spent embedding, retrieving and routing before any model ran. */
+  retrievalMs: number;
+  retrievalConfidence: number;
   tier: Tier;
   provider: string | null;
   model: string | null;
@@ -68,6 +80,8 @@ export interface AnswerDeps {
 
 interface Prepared {
   personality: Personality;
+  confidence: number;
+  handoff: string | null;
   passages: SearchResult[];
   decision: RouteDecision;
   scope: CacheScope;
@@ -88,11 +102,12 @@ export async function* answerQuestion(
   const { db, embedder, tenantId } = { ...deps, tenantId: input.tenantId };
   const history = input.history ?? [];
   const routingDecisionId = randomUUID();
+  const started = performance.now();
   const embedding = await embedQuery(embedder, input.question);
 
   const prepared: Prepared = await db.withTenant(tenantId, async (tx) => {
     const personality = await personalityOrDefault(tx, tenantId, input.personalityId);
-    const { passages, decision } = await routeQuestion(tx, embedder, {
+    const { passages, decision, confidence } = await routeQuestion(tx, embedder, {
       tenantId,
       question: input.question,
       history,
@@ -107,8 +122,9 @@ export async function* answerQuestion(
       embeddingModel: embedder.model,
     };
     // A follow-up depends on its conversation, so only first questions use the cache.
+    const handoff = input.gate?.({ retrievalConfidence: confidence, tier: decision.tier }) ?? null;
     const cached =
-      embedding && !history.length && !decision.blocked
+      embedding && !history.length && !decision.blocked && !handoff
         ? await lookupAnswer(
             tx,
             scope,
@@ -120,13 +136,25 @@ export async function* answerQuestion(
         : undefined;
     // The tenant's own keys are read in this same transaction, and only when a model will be called.
     const candidates =
-      cached || decision.blocked ? [] : await deps.candidates(tx, tenantId, decision);
-    return { personality, passages, decision, scope, candidates, ...(cached ? { cached } : {}) };
+      cached || decision.blocked || handoff ? [] : await deps.candidates(tx, tenantId, decision);
+    return {
+      personality,
+      passages,
+      decision,
+      confidence,
+      handoff,
+      scope,
+      candidates,
+      ...(cached ? { cached } : {}),
+    };
   });
 
-  const { personality, passages, decision, scope, cached, candidates } = prepared;
+  const { personality, passages, decision, scope, cached, candidates, confidence, handoff } =
+    prepared;
   const base = {
     routingDecisionId,
+    retrievalMs: Math.round(performance.now() - started),
+    retrievalConfidence: confidence,
     personality: { id: personality.id, version: personality.version },
     decision: {
       score: decision.classification.score,
@@ -191,6 +219,27 @@ export async function* answerQuestion(
     };
   }
 
+  if (handoff) {
+    const reason = `${decision.reason}; handed to a human: ${handoff}`;
+    await db.withTenant(tenantId, (tx) =>
+      tx.insert(schema.routingDecisions).values(decisionRow({ reason })),
+    );
+    return {
+      ...base,
+      decision: { ...base.decision, reason },
+      text: '',
+      citations: [],
+      cacheHit: false,
+      truncated: false,
+      handoff,
+      tier: decision.tier,
+      provider: null,
+      model: null,
+      costMicros: 0,
+      attempts: [],
+    };
+  }
+
   if (decision.blocked) {
     await db.withTenant(tenantId, (tx) =>
       tx.insert(schema.routingDecisions).values(decisionRow({})),
@@ -203,7 +252,7 @@ export async function* answerQuestion(
   const generation = streamWithFallback(
     candidates,
     {
-      system: systemPrompt(personality, passages),
+      system: systemPrompt(personality, passages, input.summary),
       messages: conversation(history, input.question),
       temperature: personality.temperature,
       maxOutputTokens: deps.maxOutputTokens,

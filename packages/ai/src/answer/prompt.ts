@@ -4,7 +4,11 @@ import type { Personality } from '../personalities/store.ts';
 import type { Turn } from '../router/classify.ts';
 
 /** The system prompt: the personality's own words, then how to use the numbered passages. */
-export function systemPrompt(personality: Personality, passages: SearchResult[]): string {
+export function systemPrompt(
+  personality: Personality,
+  passages: SearchResult[],
+  summary?: string | null,
+): string {
   const style = [
     personality.tone ? `Tone: ${personality.tone}.` : '',
     `Answer in the language with tag "${personality.language}" unless the user writes in another language.`,
@@ -21,7 +25,8 @@ export function systemPrompt(personality: Personality, passages: SearchResult[])
         )
         .join('\n\n')
     : '(no passages matched this question)';
-  return `${personality.systemPrompt.trim()}\n\n${style}\n\n${rules}\n\nKnowledge-base passages:\n${context}`;
+  const memory = summary ? `\n\nEarlier in this conversation (summary):\n${summary}` : '';
+  return `${personality.systemPrompt.trim()}\n\n${style}\n\n${rules}${memory}\n\nKnowledge-base passages:\n${context}`;
 }
 
 export function conversation(history: Turn[], question: string): ModelMessage[] {

@@ -12,6 +12,8 @@ export const PASSAGES = 5;
 export interface RoutedQuestion {
   passages: SearchResult[];
   decision: RouteDecision;
+  /** How well the passages cover the question, 0..1 (see retrievalConfidence). */
+  confidence: number;
 }
 
 /**
@@ -39,12 +41,13 @@ export async function routeQuestion(
     ...(personality.collectionId ? { filters: { collectionId: personality.collectionId } } : {}),
   });
   const budget = await readBudgetStatus(tx, input.tenantId);
+  const confidence = retrievalConfidence(input.question, passages);
   const decision = route({
     query: input.question,
     history: input.history,
-    retrievalConfidence: retrievalConfidence(input.question, passages),
+    retrievalConfidence: confidence,
     limits: personality,
     budget: { state: budget.state, policy: budget.exhaustedPolicy },
   });
-  return { passages, decision };
+  return { passages, decision, confidence };
 }

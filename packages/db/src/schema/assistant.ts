@@ -165,6 +165,8 @@ export const chatSessions = pgTable(
     handler: text('handler', { enum: conversationHandlers }).notNull().default('ai'),
     /** The human holding the conversation while handler = human. */
     assignedUserId: uuid('assigned_user_id').references(() => users.id, { onDelete: 'set null' }),
+    /** Their display name when they claimed it, shown to the visitor as who is answering. */
+    assignedName: text('assigned_name'),
     handoffReason: text('handoff_reason'),
     handoffAt: timestamp('handoff_at', { withTimezone: true }),
     tags: text('tags').array().notNull().default(sql`'{}'::text[]`),

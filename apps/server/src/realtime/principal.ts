@@ -1,0 +1,74 @@
+import type { Actor } from '@platform/api';
+import type { Platform } from '../platform.ts';
+import { memberOrigins } from './origins.ts';
+
+export type Principal = { actor: Actor; audience: 'member' | 'visitor'; origin: string | null };
+export type Refusal = { status: 401 | 403; code: 'unauthorized' | 'forbidden'; message: string };
+
+export interface CallerHeaders {
+  cookie?: string | undefined;
+  authorization?: string | undefined;
+  origin?: string | undefined;
+}
+
+/**
+ * Who is calling /ws or /api/v1, from credentials only (never from input): a widget visitor's
+ * signed token (Authorization: Bearer, or `token` for browsers' WebSocket, which cannot set
+ * headers), else a member's session cookie. A visitor token works only from the page origin it
+ * was issued to; a session cookie only from the platform's own origins, so another site cannot
+ * ride a member's cookie (cross-site WebSocket hijacking, CSRF).
+ */
+export function createPrincipalResolver(platform: Platform) {
+  const allowedForMembers = memberOrigins(platform.config);
+  return async (headers: CallerHeaders, token?: string | null): Promise<Principal | Refusal> => {
+    const bearer = headers.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? token ?? null;
+    const origin = headers.origin ?? null;
+    if (bearer) {
+      const claims = platform.visitorTokens.verify(bearer);
+      if (!claims)
+        return {
+          status: 401,
+          code: 'unauthorized',
+          message: 'The visitor token is invalid or has expired',
+        };
+      if (origin !== claims.origin)
+        return {
+          status: 403,
+          code: 'forbidden',
+          message: 'This visitor token belongs to another site',
+        };
+      return {
+        audience: 'visitor',
+        origin,
+        actor: {
+          kind: 'visitor',
+          tenantId: claims.tenantId,
+          widgetId: claims.widgetId,
+          visitorId: claims.visitorId,
+          name: claims.name,
+          personalityId: claims.personalityId,
+        },
+      };
+    }
+    const identity = await platform.identity(headers.cookie);
+    if (!identity) return { status: 401, code: 'unauthorized', message: 'Sign in first' };
+    if (!origin || !allowedForMembers.has(origin))
+      return { status: 403, code: 'forbidden', message: 'Origin not allowed' };
+    if (!identity.tenantId)
+      return { status: 403, code: 'forbidden', message: 'This account belongs to no organisation' };
+    return {
+      audience: 'member',
+      origin,
+      actor: {
+        kind: 'member',
+        tenantId: identity.tenantId,
+        userId: identity.userId,
+        name: identity.name,
+      },
+    };
+  };
+}
+
+export type PrincipalResolver = ReturnType<typeof createPrincipalResolver>;
+
+export const isRefusal = (p: Principal | Refusal): p is Refusal => 'status' in p;

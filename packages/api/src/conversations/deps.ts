@@ -1,0 +1,69 @@
+import type { AiService } from '@platform/ai';
+import type { Database, Tx } from '@platform/db';
+import { conversationTopic, type EventBus, type EventType, type Topic } from '@platform/realtime';
+import type { Log } from '../context.ts';
+import { DomainError } from '../errors.ts';
+import type { Actor, MemberRole } from './actor.ts';
+import type { Generations } from './generations.ts';
+import type { ConversationView, MessageView } from './views.ts';
+
+export interface ConversationDeps {
+  db: Database;
+  ai: AiService;
+  bus: EventBus;
+  generations: Generations;
+  log: Log;
+  /** After this long without a stored reply, another instance answers in its place. */
+  replyGuardMs: number;
+}
+
+/** Runs fn in the actor's tenant; a member's membership is checked in the same transaction. */
+export function inTenant<T>(
+  deps: ConversationDeps,
+  actor: Actor,
+  fn: (tx: Tx, role: MemberRole | null) => Promise<T>,
+): Promise<T> {
+  return deps.db.withTenant(
+    actor.tenantId,
+    (tx, member) => {
+      if (actor.kind === 'member' && !member)
+        throw new DomainError('FORBIDDEN', 'You are not a member of this organisation');
+      return fn(tx, member?.role ?? null);
+    },
+    actor.kind === 'member' ? { memberId: actor.userId } : {},
+  );
+}
+
+/**
+ * Publishes without holding up the caller: the bus keeps publish order, and an unreachable
+ * Redis queues the event rather than failing the conversation.
+ */
+export function publish(
+  deps: ConversationDeps,
+  tenantId: string,
+  topic: Topic,
+  type: EventType,
+  data: Record<string, unknown>,
+): void {
+  deps.bus.publish({ tenantId, topic, type, data }).catch((err: unknown) => {
+    deps.log.warn({ err, type }, 'event not published');
+  });
+}
+
+export function publishMessage(deps: ConversationDeps, tenantId: string, message: MessageView) {
+  publish(deps, tenantId, conversationTopic(message.conversationId), 'message.created', {
+    conversationId: message.conversationId,
+    message,
+  });
+}
+
+export function publishConversation(
+  deps: ConversationDeps,
+  tenantId: string,
+  conversation: ConversationView,
+) {
+  publish(deps, tenantId, conversationTopic(conversation.id), 'conversation.updated', {
+    conversationId: conversation.id,
+    conversation,
+  });
+}
