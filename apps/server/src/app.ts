@@ -7,6 +7,7 @@ import { registerHomePage } from './home.ts';
 import { trackInFlight } from './in-flight.ts';
 import { registerKnowledgeUpload } from './knowledge-upload.ts';
 import type { Platform } from './platform.ts';
+import { attachGateway } from './realtime/gateway.ts';
 import { registerTrpcRoutes } from './trpc-route.ts';
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -39,5 +40,6 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
 
   await registerKnowledgeUpload(app, platform);
   registerTrpcRoutes(app, platform);
+  attachGateway(app, platform);
   return app;
 }

@@ -98,7 +98,7 @@ async function transition(
       ? await appendMessage(tx, row, { role: 'system', authorType: 'system', content: note })
       : null;
     return {
-      view: await viewOf(tx, { ...row, messageCount: row.messageCount + (note ? 1 : 0) }),
+      view: await viewOf(tx, appended?.conversation ?? row),
       note: appended?.row ?? null,
     };
   });

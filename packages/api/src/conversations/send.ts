@@ -102,12 +102,12 @@ export async function moveToHuman(
     handoffReason: reason,
     handoffAt: new Date(),
   });
-  const { row: note } = await appendMessage(tx, updated, {
+  const { row: note, conversation: after } = await appendMessage(tx, updated, {
     role: 'system',
     authorType: 'system',
     content: 'A member of the team has been asked to join; they will reply here.',
   });
-  return { conversation: { ...updated, messageCount: updated.messageCount + 1 }, note };
+  return { conversation: after, note };
 }
 
 /**
@@ -140,13 +140,13 @@ export async function sendMessage(
         plan: { kind: 'silent' } as Plan,
         note: null,
       };
+    conversation = appended.conversation;
     // A visitor writing into a resolved conversation reopens it.
     if (conversation.status === 'resolved' && author.authorType !== 'agent')
       conversation = await updateConversation(tx, conversation.id, {
         status: 'open',
         resolvedAt: null,
       });
-    else conversation = await updateConversation(tx, conversation.id, {});
     let plan: Plan = { kind: 'silent' };
     let note: MessageRow | null = null;
     const aiAnswers =
@@ -371,7 +371,7 @@ export async function writeAnswer(
       return { reply: null, handoff: null, note, conversation: current };
     }
     const name = await assistantName(tx, current);
-    const { row: reply } = await appendMessage(tx, current, {
+    const { row: reply, conversation: answered } = await appendMessage(tx, current, {
       id: replyId,
       role: 'assistant',
       authorType: 'ai',
@@ -397,7 +397,7 @@ export async function writeAnswer(
     const updated = await updateConversation(tx, current.id, {
       personalityId: current.personalityId ?? result.personality.id,
       personalityVersion: result.personality.version,
-      ...(await summaryPatch(tx, current)),
+      ...(await summaryPatch(tx, answered)),
     });
     return { reply, handoff: null, note: null, conversation: updated };
   });
@@ -419,7 +419,7 @@ export async function writeAnswer(
 
 /** Folds messages that left the recent window into the conversation's summary. */
 async function summaryPatch(tx: Tx, conversation: ConversationRow) {
-  const count = conversation.messageCount + 1;
+  const count = conversation.messageCount;
   const upTo = count - RECENT_TURNS;
   if (count <= SUMMARISE_AFTER || upTo - conversation.summaryMessages < 8) return {};
   const m = schema.messages;

@@ -44,13 +44,13 @@ export async function appendMessage(
   tx: Tx,
   conversation: ConversationRow,
   message: NewMessage,
-): Promise<{ row: MessageRow; duplicate: boolean }> {
+): Promise<{ row: MessageRow; duplicate: boolean; conversation: ConversationRow }> {
   if (message.clientMessageId) {
     const [existing] = await tx
       .select()
       .from(m)
       .where(and(eq(m.sessionId, conversation.id), eq(m.clientMessageId, message.clientMessageId)));
-    if (existing) return { row: existing, duplicate: true };
+    if (existing) return { row: existing, duplicate: true, conversation };
   }
   const [row] = await tx
     .insert(m)
@@ -58,7 +58,7 @@ export async function appendMessage(
     .returning();
   if (!row) throw new Error('appendMessage: insert returned no row');
   const preview = row.content.replace(/\s+/g, ' ').trim().slice(0, PREVIEW_CHARS);
-  await tx
+  const [updated] = await tx
     .update(c)
     .set({
       messageCount: sql`${c.messageCount} + 1`,
@@ -68,8 +68,9 @@ export async function appendMessage(
         ? {}
         : { title: preview.slice(0, 80) }),
     })
-    .where(eq(c.id, conversation.id));
-  return { row, duplicate: false };
+    .where(eq(c.id, conversation.id))
+    .returning();
+  return { row, duplicate: false, conversation: updated ?? conversation };
 }
 
 export async function updateConversation(

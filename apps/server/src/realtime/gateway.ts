@@ -1,0 +1,426 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  type BusEvent,
+  type ClientFrame,
+  compareEventIds,
+  conversationTopic,
+  eventFrame,
+  type Topic,
+} from '@platform/realtime';
+import type { FastifyInstance } from 'fastify';
+import { WebSocketServer } from 'ws';
+import type { Platform } from '../platform.ts';
+import { Connection } from './connection.ts';
+import { createPrincipalResolver, isRefusal, type Principal } from './principal.ts';
+import { forVisitor } from './redact.ts';
+
+/** Missed events replayed from the stream before falling back to the database. */
+const MAX_STREAM_REPLAY = 5_000;
+const REPLAY_PAGE = 1_000;
+/** Whole frames larger than this close the socket (1009); message text has its own, smaller limit. */
+const MAX_FRAME_BYTES = 256 * 1024;
+
+const keyOf = (tenantId: string, topic: Topic | string) => `${tenantId}|${topic}`;
+
+export type Gateway = {
+  connections(): number;
+  close(): Promise<void>;
+};
+
+/**
+ * The WebSocket endpoint at /ws. One connection carries subscriptions to many conversations
+ * (and, for members, the tenant's inbox, budget alerts and ingestion progress). Events come
+ * from the bus, so a client sees what happens on any instance; a client that reconnects with
+ * its last event id gets what it missed from the stream, or from the database when the
+ * stream no longer reaches back.
+ */
+export function attachGateway(app: FastifyInstance, platform: Platform): Gateway {
+  const { config, bus, conversations, log } = platform;
+  const resolvePrincipal = createPrincipalResolver(platform);
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_FRAME_BYTES,
+    perMessageDeflate: false,
+  });
+  const limits = {
+    maxMessageBytes: config.REALTIME_MAX_MESSAGE_BYTES,
+    bufferBytes: config.REALTIME_BUFFER_BYTES,
+    ratePerSecond: config.REALTIME_RATE_PER_SECOND,
+    rateBurst: config.REALTIME_RATE_BURST,
+  };
+  const heartbeatMs = config.REALTIME_HEARTBEAT_SECONDS * 1000;
+  const connections = new Set<Connection>();
+  const subscribers = new Map<string, Set<Connection>>();
+  let closing = false;
+
+  // ---- delivery ------------------------------------------------------------------------
+
+  const unlisten = bus.onEvent((event) => {
+    if (event.topic === 'control') return;
+    const direct = subscribers.get(keyOf(event.tenantId, event.topic));
+    // The inbox (tenant topic) also follows every conversation's state.
+    const inbox =
+      event.type === 'conversation.updated' && event.topic !== 'tenant'
+        ? subscribers.get(keyOf(event.tenantId, 'tenant'))
+        : undefined;
+    if (!direct && !inbox) return;
+    let memberFrame: string | undefined;
+    let visitorFrame: string | undefined;
+    const deliver = (c: Connection, key: string) => {
+      const held = c.held.get(key);
+      if (held) {
+        held.push(event);
+        return;
+      }
+      if (c.audience === 'visitor') c.sendRaw((visitorFrame ??= eventFrame(forVisitor(event))));
+      else c.sendRaw((memberFrame ??= eventFrame(event)));
+    };
+    if (direct) for (const c of direct) deliver(c, keyOf(event.tenantId, event.topic));
+    if (inbox) for (const c of inbox) deliver(c, keyOf(event.tenantId, 'tenant'));
+  });
+
+  const sendEvent = (c: Connection, event: BusEvent) =>
+    c.sendRaw(eventFrame(c.audience === 'visitor' ? forVisitor(event) : event));
+
+  const belongsTo = (event: BusEvent, topic: Topic) =>
+    event.topic === topic ||
+    (topic === 'tenant' && event.type === 'conversation.updated' && event.topic !== 'control');
+
+  // ---- subscriptions -------------------------------------------------------------------
+
+  function addSubscriber(c: Connection, key: string) {
+    let set = subscribers.get(key);
+    if (!set) subscribers.set(key, (set = new Set()));
+    set.add(c);
+    c.topics.add(key);
+  }
+
+  function removeSubscriber(c: Connection, key: string) {
+    const set = subscribers.get(key);
+    set?.delete(c);
+    if (set?.size === 0) subscribers.delete(key);
+    c.topics.delete(key);
+    c.held.delete(key);
+    bus.unwatch(c.tenantId);
+  }
+
+  /** Stream events after lastEventId for one topic, or null when the stream has a gap. */
+  async function missedFromStream(tenantId: string, lastEventId: string, topic: Topic) {
+    const out: BusEvent[] = [];
+    let cursor = lastEventId;
+    for (let scanned = 0; scanned < MAX_STREAM_REPLAY; scanned += REPLAY_PAGE) {
+      const page = await bus.since(tenantId, cursor, REPLAY_PAGE);
+      if (page === null) return null;
+      out.push(...page.filter((e) => belongsTo(e, topic)));
+      const last = page.at(-1);
+      if (page.length < REPLAY_PAGE || !last) return out;
+      cursor = last.id;
+    }
+    return null;
+  }
+
+  async function subscribe(c: Connection, f: Extract<ClientFrame, { type: 'subscribe' }>) {
+    const { actor } = c;
+    const conversationId = f.conversationId ?? null;
+    if (!conversationId && c.audience !== 'member') {
+      c.error({
+        code: 'forbidden',
+        message: 'Visitors subscribe to their conversations only',
+        field: 'conversationId',
+        ...(f.requestId ? { requestId: f.requestId } : {}),
+      });
+      return;
+    }
+    // Access is checked before anything is delivered: NOT_FOUND for another visitor's or tenant's.
+    if (conversationId) await conversations.get(actor, conversationId);
+    const topic: Topic = conversationId ? conversationTopic(conversationId) : 'tenant';
+    const key = keyOf(c.tenantId, topic);
+    if (!c.topics.has(key)) {
+      c.held.set(key, []);
+      addSubscriber(c, key);
+      await bus.watch(c.tenantId);
+    } else c.held.set(key, c.held.get(key) ?? []);
+    let replayed = 0;
+    let source: 'none' | 'stream' | 'database' = 'none';
+    let lastSent = f.lastEventId ?? null;
+    try {
+      if (f.lastEventId) {
+        const missed = await missedFromStream(c.tenantId, f.lastEventId, topic);
+        if (missed) {
+          source = 'stream';
+          for (const event of missed) sendEvent(c, event);
+          replayed = missed.length;
+          lastSent = missed.at(-1)?.id ?? lastSent;
+        } else if (conversationId) {
+          source = 'database';
+          const { messages, conversation } = await conversations.replayFromDatabase(
+            actor,
+            conversationId,
+            f.lastEventId,
+          );
+          for (const message of messages)
+            c.send({
+              v: 1,
+              type: 'event',
+              id: `${Date.parse(message.createdAt)}-0`,
+              topic,
+              event: 'message.created',
+              data: { conversationId, message },
+            });
+          c.send({
+            v: 1,
+            type: 'event',
+            id: `${Date.now()}-0`,
+            topic,
+            event: 'conversation.updated',
+            data: { conversationId, conversation },
+          });
+          replayed = messages.length + 1;
+          lastSent = null;
+        } else {
+          source = 'database';
+          c.send({
+            v: 1,
+            type: 'resync',
+            reason: 'the inbox changed while you were away: reload it',
+          });
+          lastSent = null;
+        }
+      }
+    } finally {
+      // Live events that arrived during the replay, without repeating what the replay sent.
+      const held = c.held.get(key) ?? [];
+      c.held.delete(key);
+      for (const event of held)
+        if (!lastSent || source !== 'stream' || compareEventIds(event.id, lastSent) > 0)
+          sendEvent(c, event);
+    }
+    c.send({
+      v: 1,
+      type: 'subscribed',
+      ...(f.requestId ? { requestId: f.requestId } : {}),
+      conversationId,
+      replayed,
+      source,
+    });
+    if (conversationId) presence(c, conversationId, 'joined');
+  }
+
+  function presence(c: Connection, conversationId: string, state: 'joined' | 'left') {
+    bus
+      .publish({
+        tenantId: c.tenantId,
+        topic: conversationTopic(conversationId),
+        type: 'presence',
+        data: {
+          conversationId,
+          state,
+          who: { kind: c.audience, name: c.actor.name, connectionId: c.id },
+        },
+      })
+      .catch(() => {});
+  }
+
+  // ---- frames --------------------------------------------------------------------------
+
+  async function handle(c: Connection, f: ClientFrame): Promise<void> {
+    const rid = 'requestId' in f && f.requestId ? { requestId: f.requestId } : {};
+    switch (f.type) {
+      case 'ping':
+        c.send({ v: 1, type: 'pong', ...rid });
+        return;
+      case 'subscribe':
+        return subscribe(c, f);
+      case 'unsubscribe': {
+        const topic: Topic = f.conversationId ? conversationTopic(f.conversationId) : 'tenant';
+        const key = keyOf(c.tenantId, topic);
+        if (c.topics.has(key)) {
+          removeSubscriber(c, key);
+          if (f.conversationId) presence(c, f.conversationId, 'left');
+        }
+        c.send({ v: 1, type: 'unsubscribed', ...rid, conversationId: f.conversationId ?? null });
+        return;
+      }
+      case 'send': {
+        const outcome = await conversations.send(
+          c.actor,
+          {
+            conversationId: f.conversationId,
+            text: f.text,
+            ...(f.clientMessageId ? { clientMessageId: f.clientMessageId } : {}),
+          },
+          {
+            onAccepted: (message) =>
+              c.send({ v: 1, type: 'ack', ...rid, data: { stage: 'accepted', message } }),
+          },
+        );
+        c.send({
+          v: 1,
+          type: 'ack',
+          ...rid,
+          data: {
+            stage: 'done',
+            duplicate: outcome.duplicate,
+            replyId: outcome.reply?.id ?? null,
+            handoff: outcome.handoff,
+          },
+        });
+        return;
+      }
+      case 'stop':
+        await conversations.stopAnswer(c.actor, f.conversationId);
+        c.send({
+          v: 1,
+          type: 'ack',
+          ...rid,
+          data: { stage: 'stopping', conversationId: f.conversationId },
+        });
+        return;
+      case 'handoff': {
+        const conversation = await conversations.requestHuman(c.actor, f.conversationId);
+        c.send({ v: 1, type: 'ack', ...rid, data: { stage: 'handoff', conversation } });
+        return;
+      }
+      case 'typing': {
+        if (!c.topics.has(keyOf(c.tenantId, conversationTopic(f.conversationId)))) {
+          c.error({
+            code: 'not_found',
+            message: 'Subscribe to the conversation first',
+            field: 'conversationId',
+          });
+          return;
+        }
+        if (!c.typingAllowed(f.conversationId) && f.typing) return;
+        await bus.publish({
+          tenantId: c.tenantId,
+          topic: conversationTopic(f.conversationId),
+          type: 'typing',
+          data: {
+            conversationId: f.conversationId,
+            typing: f.typing,
+            who: { kind: c.audience, name: c.actor.name, connectionId: c.id },
+          },
+        });
+        return;
+      }
+    }
+  }
+
+  // ---- connections ---------------------------------------------------------------------
+
+  function cleanup(c: Connection) {
+    if (!connections.delete(c)) return;
+    for (const key of [...c.topics]) {
+      removeSubscriber(c, key);
+      const conversationId = key.split('|conversation:')[1];
+      if (conversationId) presence(c, conversationId, 'left');
+    }
+  }
+
+  function accept(principal: Principal, ws: import('ws').WebSocket) {
+    const c = new Connection(ws, principal.actor, principal.audience, limits, cleanup);
+    connections.add(c);
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) {
+        c.error({ code: 'bad_frame', message: 'Frames must be JSON text' });
+        return;
+      }
+      const f = c.receive(data.toString());
+      if (!f) return;
+      handle(c, f).catch((err: unknown) => {
+        const code = c.fail(err, 'requestId' in f ? f.requestId : undefined);
+        if (code === 'internal') log.error({ err, frame: f.type }, 'websocket frame failed');
+      });
+    });
+    ws.on('pong', () => {
+      c.alive = true;
+    });
+    ws.on('close', () => cleanup(c));
+    ws.on('error', () => cleanup(c));
+    c.send({
+      v: 1,
+      type: 'hello',
+      connectionId: c.id,
+      heartbeatMs,
+      identity: { kind: principal.audience, tenantId: c.tenantId, name: principal.actor.name },
+    });
+  }
+
+  function refuse(socket: Duplex, status: number, body: Record<string, unknown>) {
+    const json = JSON.stringify(body);
+    const reason =
+      { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' }[
+        status
+      ] ?? 'Error';
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
+    );
+  }
+
+  function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/ws')
+      return refuse(socket, 400, {
+        error: { code: 'not_found', message: 'WebSocket endpoint is /ws' },
+      });
+    if (closing)
+      return refuse(socket, 503, {
+        error: { code: 'unavailable', message: 'Server is shutting down' },
+      });
+    resolvePrincipal(
+      {
+        cookie: req.headers.cookie,
+        authorization: req.headers.authorization,
+        origin: req.headers.origin,
+      },
+      url.searchParams.get('token'),
+    )
+      .then((principal) => {
+        if (isRefusal(principal))
+          return refuse(socket, principal.status, {
+            error: { code: principal.code, message: principal.message },
+          });
+        wss.handleUpgrade(req, socket, head, (ws) => accept(principal, ws));
+      })
+      .catch((err: unknown) => {
+        log.error({ err }, 'websocket authentication failed');
+        refuse(socket, 503, { error: { code: 'unavailable', message: 'Try again shortly' } });
+      });
+  }
+
+  app.server.on('upgrade', onUpgrade);
+
+  // Heartbeats: a ping each interval; a connection that did not answer the last one is dropped.
+  const heartbeat = setInterval(() => {
+    for (const c of connections) {
+      if (!c.alive) {
+        c.ws.terminate();
+        cleanup(c);
+        continue;
+      }
+      c.alive = false;
+      c.ws.ping();
+    }
+  }, heartbeatMs);
+  heartbeat.unref();
+
+  const gateway: Gateway = {
+    connections: () => connections.size,
+    close: async () => {
+      closing = true;
+      clearInterval(heartbeat);
+      unlisten();
+      app.server.off('upgrade', onUpgrade);
+      // 1001: clients reconnect (to another instance) and resume from their last event id.
+      for (const c of connections) c.ws.close(1001, 'server shutting down');
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      setTimeout(() => {
+        for (const c of connections) c.ws.terminate();
+      }, 2_000).unref();
+    },
+  };
+  app.addHook('preClose', async () => gateway.close());
+  return gateway;
+}
