@@ -23,7 +23,10 @@ export class MemoryBus implements EventBus {
     if (this.#closed) throw new Error('event bus is closed');
     const stored: BusEvent = { ...event, id: this.#clock.next() };
     let history = this.#history.get(event.tenantId);
-    if (!history) this.#history.set(event.tenantId, (history = []));
+    if (!history) {
+      history = [];
+      this.#history.set(event.tenantId, history);
+    }
     history.push(stored);
     // Trim in batches, like MAXLEN ~, so a full stream does not shift an array per event.
     if (history.length > this.#maxLen * 1.1) history.splice(0, history.length - this.#maxLen);

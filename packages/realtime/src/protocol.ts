@@ -12,7 +12,9 @@ export const PROTOCOL_VERSION = 1;
 /** Default limit on a message's text, in bytes of UTF-8 (REALTIME_MAX_MESSAGE_BYTES). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024;
 
-const eventId = z.string().refine(isEventId, { message: 'must be an event id like 1700000000000-0' });
+const eventId = z
+  .string()
+  .refine(isEventId, { message: 'must be an event id like 1700000000000-0' });
 const conversationId = z.uuid({ message: 'must be a conversation id (UUID)' });
 const requestId = z.string().min(1).max(64).optional();
 
@@ -24,7 +26,11 @@ const frames = {
     conversationId: conversationId.optional(),
     lastEventId: eventId.optional(),
   }),
-  unsubscribe: z.object({ type: z.literal('unsubscribe'), requestId, conversationId: conversationId.optional() }),
+  unsubscribe: z.object({
+    type: z.literal('unsubscribe'),
+    requestId,
+    conversationId: conversationId.optional(),
+  }),
   send: z.object({
     type: z.literal('send'),
     requestId,
@@ -39,7 +45,9 @@ const frames = {
   ping: z.object({ type: z.literal('ping'), requestId }),
 };
 
-export type ClientFrame = { [K in keyof typeof frames]: z.infer<(typeof frames)[K]> }[keyof typeof frames];
+export type ClientFrame = {
+  [K in keyof typeof frames]: z.infer<(typeof frames)[K]>;
+}[keyof typeof frames];
 export type ClientFrameType = ClientFrame['type'];
 
 export type ErrorCode =
@@ -55,7 +63,12 @@ export type ErrorCode =
   | 'payment_required'
   | 'internal';
 
-export type ProtocolError = { code: ErrorCode; message: string; field?: string; requestId?: string };
+export type ProtocolError = {
+  code: ErrorCode;
+  message: string;
+  field?: string;
+  requestId?: string;
+};
 
 export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; error: ProtocolError };
 

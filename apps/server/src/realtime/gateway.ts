@@ -56,8 +56,14 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
 
   // ---- delivery ------------------------------------------------------------------------
 
+  // A tenant's stream is delivered in order; anything at or before the last id seen is a
+  // redelivery (a reclaimed entry, a group recreated after a Redis restart) and is dropped.
+  const lastDelivered = new Map<string, string>();
   const unlisten = bus.onEvent((event) => {
     if (event.topic === 'control') return;
+    const previous = lastDelivered.get(event.tenantId);
+    if (previous && compareEventIds(event.id, previous) <= 0) return;
+    lastDelivered.set(event.tenantId, event.id);
     const direct = subscribers.get(keyOf(event.tenantId, event.topic));
     // The inbox (tenant topic) also follows every conversation's state.
     const inbox =
@@ -73,8 +79,14 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
         held.push(event);
         return;
       }
-      if (c.audience === 'visitor') c.sendRaw((visitorFrame ??= eventFrame(forVisitor(event))));
-      else c.sendRaw((memberFrame ??= eventFrame(event)));
+      // Serialised once per audience, however many sockets receive it.
+      if (c.audience === 'visitor') {
+        visitorFrame ??= eventFrame(forVisitor(event));
+        c.sendRaw(visitorFrame);
+      } else {
+        memberFrame ??= eventFrame(event);
+        c.sendRaw(memberFrame);
+      }
     };
     if (direct) for (const c of direct) deliver(c, keyOf(event.tenantId, event.topic));
     if (inbox) for (const c of inbox) deliver(c, keyOf(event.tenantId, 'tenant'));
@@ -91,7 +103,10 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
 
   function addSubscriber(c: Connection, key: string) {
     let set = subscribers.get(key);
-    if (!set) subscribers.set(key, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      subscribers.set(key, set);
+    }
     set.add(c);
     c.topics.add(key);
   }

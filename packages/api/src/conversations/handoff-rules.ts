@@ -64,6 +64,6 @@ export function lowConfidenceReason(
   confidence: number,
 ): string | null {
   const rule = rules.lowConfidence;
-  if (!rule || !rule.channels.includes(channel) || confidence >= rule.threshold) return null;
+  if (!rule?.channels.includes(channel) || confidence >= rule.threshold) return null;
   return `the knowledge base barely covers the question (confidence ${confidence.toFixed(2)})`;
 }
