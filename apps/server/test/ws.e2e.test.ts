@@ -16,7 +16,12 @@ Rail journeys under four hours are taken in second class.
 `;
 
 type Conversation = { id: string; status: string; handler: string };
-type Message = { id: string; text: string; author: { type: string }; citations: Array<{ documentId: string }> };
+type Message = {
+  id: string;
+  text: string;
+  author: { type: string };
+  citations: Array<{ documentId: string }>;
+};
 
 describe.each(testDrivers())('WebSocket /ws (%s)', (driver) => {
   let h: Harness;
@@ -26,7 +31,13 @@ describe.each(testDrivers())('WebSocket /ws (%s)', (driver) => {
   let documentId: string;
 
   beforeAll(async () => {
-    h = await startHarness(driver, { LOG_LEVEL: 'error', REALTIME_RATE_PER_SECOND: '20', REALTIME_RATE_BURST: '40' });
+    h = await startHarness(driver, {
+      LOG_LEVEL: 'error',
+      REALTIME_BUFFER_BYTES: '262144',
+      REALTIME_STREAM_MAXLEN: '100',
+      REALTIME_RATE_PER_SECOND: '20',
+      REALTIME_RATE_BURST: '40',
+    });
     await h.app.listen({ port: 0, host: '127.0.0.1' });
     url = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
     owner = await h.signUp('Sockets Inc');
@@ -45,36 +56,57 @@ describe.each(testDrivers())('WebSocket /ws (%s)', (driver) => {
   });
   afterAll(() => h?.close());
 
-  const open = (account: Account, origin = PUBLIC_URL) => TestSocket.open(url, { cookie: account.cookie, origin });
+  const open = (account: Account, origin = PUBLIC_URL) =>
+    TestSocket.open(url, { cookie: account.cookie, origin });
   const newConversation = async (account: Account) =>
     data<Conversation>(await h.mutate('conversations.create', account.cookie, {}));
   const messageCount = async (conversationId: string) =>
-    Number((await h.t.ownerQuery<{ n: string }>('select count(*) as n from messages where session_id = $1', [conversationId]))[0]?.n);
+    Number(
+      (
+        await h.t.ownerQuery<{ n: string }>(
+          'select count(*) as n from messages where session_id = $1',
+          [conversationId],
+        )
+      )[0]?.n,
+    );
 
   it('streams a grounded answer to everyone watching the conversation', async () => {
     const a = await open(owner);
     const b = await open(owner);
-    expect(await a.waitFor((f) => f.type === 'hello')).toMatchObject({ identity: { kind: 'member' } });
+    expect(await a.waitFor((f) => f.type === 'hello')).toMatchObject({
+      identity: { kind: 'member' },
+    });
     const conversation = await newConversation(owner);
     for (const s of [a, b]) {
       const sub = await s.request({ type: 'subscribe', conversationId: conversation.id });
-      expect(sub).toMatchObject({ type: 'subscribed', conversationId: conversation.id, source: 'none' });
+      expect(sub).toMatchObject({
+        type: 'subscribed',
+        conversationId: conversation.id,
+        source: 'none',
+      });
     }
     const done = await a.request(
-      { type: 'send', conversationId: conversation.id, text: 'What is the hotel cap per night in capital cities?' },
+      {
+        type: 'send',
+        conversationId: conversation.id,
+        text: 'What is the hotel cap per night in capital cities?',
+      },
       'done',
     );
     const replyId = (done.data as { replyId: string }).replyId;
     expect(replyId).toBeTruthy();
     for (const s of [a, b]) {
       const created = await s.waitFor(
-        (f) => f.event === 'message.created' && (f.data as { message: Message }).message.id === replyId,
+        (f) =>
+          f.event === 'message.created' && (f.data as { message: Message }).message.id === replyId,
       );
       const reply = (created.data as { message: Message }).message;
       expect(reply.author.type).toBe('ai');
       expect(reply.text).toContain('180 euros');
       expect(reply.citations[0]?.documentId).toBe(documentId);
-      const deltas = s.events('message.delta', conversation.id).map((f) => f.data as { delta: string; messageId: string });
+      const deltas = s
+        .events('message.delta', conversation.id)
+        .map((f) => f.data as { delta: string; messageId: string });
       expect(deltas.length).toBeGreaterThan(1);
       expect(deltas.every((d) => d.messageId === replyId)).toBe(true);
       expect(deltas.map((d) => d.delta).join('')).toBe(reply.text);
@@ -83,7 +115,13 @@ describe.each(testDrivers())('WebSocket /ws (%s)', (driver) => {
       expect(order.indexOf('message.created')).toBeLessThan(order.indexOf('message.delta'));
       expect(order).toContain('conversation.updated');
     }
-    const [row] = await h.t.ownerQuery<{ tier: number; cost_micros: string; total_ms: number; first_token_ms: number; retrieval_ms: number }>(
+    const [row] = await h.t.ownerQuery<{
+      tier: number;
+      cost_micros: string;
+      total_ms: number;
+      first_token_ms: number;
+      retrieval_ms: number;
+    }>(
       'select tier, cost_micros, total_ms, first_token_ms, retrieval_ms from messages where id = $1',
       [replyId],
     );
@@ -103,7 +141,9 @@ describe.each(testDrivers())('WebSocket /ws (%s)', (driver) => {
     a.raw('{not json');
     errors.push(await a.waitFor((f) => f.type === 'error' && f.code === 'bad_frame'));
     errors.push(await a.request({ type: 'dance' }));
-    errors.push(await a.request({ type: 'send', conversationId: conversation.id, text: 'x'.repeat(9000) }));
+    errors.push(
+      await a.request({ type: 'send', conversationId: conversation.id, text: 'x'.repeat(9000) }),
+    );
     errors.push(await a.request({ type: 'send', conversationId: 'nope', text: 'hi' }));
     errors.push(await a.request({ type: 'subscribe', conversationId: crypto.randomUUID() }));
     a.raw(JSON.stringify({ v: 9, type: 'ping' }));
@@ -139,7 +179,11 @@ describe.each(testDrivers())('WebSocket /ws (%s)', (driver) => {
     const intruder = await open(other);
     const sub = await intruder.request({ type: 'subscribe', conversationId: conversation.id });
     expect(sub).toMatchObject({ type: 'error', code: 'not_found' });
-    const sent = await intruder.request({ type: 'send', conversationId: conversation.id, text: 'hello' });
+    const sent = await intruder.request({
+      type: 'send',
+      conversationId: conversation.id,
+      text: 'hello',
+    });
     expect(sent).toMatchObject({ type: 'error', code: 'not_found' });
     expect(await messageCount(conversation.id)).toBe(0);
     await intruder.close();
@@ -149,19 +193,35 @@ describe.each(testDrivers())('WebSocket /ws (%s)', (driver) => {
     const conversation = await newConversation(owner);
     const first = await open(owner);
     await first.request({ type: 'subscribe', conversationId: conversation.id });
-    await first.request({ type: 'send', conversationId: conversation.id, text: 'Which class for rail journeys?' }, 'done');
-    await first.waitFor((f) => f.event === 'message.created' && (f.data as { message: Message }).message.author.type === 'ai');
+    await first.request(
+      { type: 'send', conversationId: conversation.id, text: 'Which class for rail journeys?' },
+      'done',
+    );
+    await first.waitFor(
+      (f) =>
+        f.event === 'message.created' &&
+        (f.data as { message: Message }).message.author.type === 'ai',
+    );
     const last = first.lastEventId();
     await first.close();
     // Meanwhile, someone else continues the conversation.
     const other = await open(owner);
     await other.request({ type: 'subscribe', conversationId: conversation.id });
-    const done = await other.request({ type: 'send', conversationId: conversation.id, text: 'And hotels?' }, 'done');
+    const done = await other.request(
+      { type: 'send', conversationId: conversation.id, text: 'And hotels?' },
+      'done',
+    );
     const replyId = (done.data as { replyId: string }).replyId;
     const back = await open(owner);
-    const sub = await back.request({ type: 'subscribe', conversationId: conversation.id, lastEventId: last });
+    const sub = await back.request({
+      type: 'subscribe',
+      conversationId: conversation.id,
+      lastEventId: last,
+    });
     expect(sub).toMatchObject({ source: 'stream' });
-    const ids = back.events('message.created').map((f) => (f.data as { message: Message }).message.id);
+    const ids = back
+      .events('message.created')
+      .map((f) => (f.data as { message: Message }).message.id);
     expect(ids).toContain(replyId);
     expect(ids).toHaveLength(2);
     await Promise.all([other.close(), back.close()]);
@@ -173,19 +233,126 @@ describe.each(testDrivers())('WebSocket /ws (%s)', (driver) => {
     await s.request({ type: 'subscribe', conversationId: conversation.id });
     const handoff = await s.request({ type: 'handoff', conversationId: conversation.id });
     expect(handoff).toMatchObject({ data: { conversation: { status: 'waiting' } } });
-    const waiting = data<{ items: Conversation[] }>(await h.query('conversations.list', owner.cookie, { status: ['waiting'] }));
+    const waiting = data<{ items: Conversation[] }>(
+      await h.query('conversations.list', owner.cookie, { status: ['waiting'] }),
+    );
     expect(waiting.items.map((c) => c.id)).toContain(conversation.id);
     const agent = await h.joinAs(owner, 'member');
     const claimed = data<{ answeredBy: { kind: string; name: string } }>(
       await h.mutate('conversations.claim', agent.cookie, { id: conversation.id }),
     );
     expect(claimed.answeredBy).toMatchObject({ kind: 'human' });
-    const quiet = await s.request({ type: 'send', conversationId: conversation.id, text: 'Hello?' }, 'done');
+    const quiet = await s.request(
+      { type: 'send', conversationId: conversation.id, text: 'Hello?' },
+      'done',
+    );
     expect(quiet.data).toMatchObject({ replyId: null });
     const released = await h.mutate('conversations.release', agent.cookie, { id: conversation.id });
     expect(data<{ answeredBy: { kind: string } }>(released).answeredBy.kind).toBe('ai');
-    const back = await s.request({ type: 'send', conversationId: conversation.id, text: 'What is the hotel cap?' }, 'done');
+    const back = await s.request(
+      { type: 'send', conversationId: conversation.id, text: 'What is the hotel cap?' },
+      'done',
+    );
     expect((back.data as { replyId: string | null }).replyId).toBeTruthy();
     await s.close();
+  });
+
+  it('cuts off a slow consumer with a resync; the server and everyone else carry on', async () => {
+    const conversation = await newConversation(owner);
+    const slow = await open(owner);
+    const fast = await open(owner);
+    const topic = `conversation:${conversation.id}` as const;
+    await slow.request({ type: 'subscribe', conversationId: conversation.id });
+    await fast.request({ type: 'subscribe', conversationId: conversation.id });
+    // The slow client stops reading; the kernel's buffers fill, then the server's.
+    (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    const filler = 'x'.repeat(100 * 1024);
+    // Paced so that a client that reads keeps up; only the one that stopped reading falls behind.
+    for (let i = 0; i < 300; i++) {
+      await h.platform.bus.publish({
+        tenantId: owner.tenantId,
+        topic,
+        type: 'typing',
+        data: { conversationId: conversation.id, typing: true, filler, i },
+      });
+      const from = fast.frames.length - 1;
+      await fast.waitFor((f) => f.event === 'typing' && (f.data as { i: number }).i === i, { from: Math.max(0, from) });
+    }
+    (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    await expect.poll(() => slow.closed?.code, { timeout: 20_000 }).toBe(4008);
+    expect(slow.frames.some((f) => f.type === 'resync')).toBe(true);
+    expect(slow.events('typing').length).toBeLessThan(300);
+    expect((await h.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+    expect(await fast.request({ type: 'ping' })).toMatchObject({ type: 'pong' });
+    await fast.close();
+  });
+
+  it('falls back to the database when the stream no longer reaches back', async () => {
+    const conversation = await newConversation(owner);
+    const s = await open(owner);
+    await s.request({ type: 'subscribe', conversationId: conversation.id });
+    await s.request({ type: 'send', conversationId: conversation.id, text: 'Hotel cap?' }, 'done');
+    await s.waitFor((f) => f.event === 'message.created' && (f.data as { message: Message }).message.author.type === 'ai');
+    const last = s.lastEventId();
+    await s.close();
+    const writer = await open(owner);
+    await writer.request({ type: 'subscribe', conversationId: conversation.id });
+    const done = await writer.request({ type: 'send', conversationId: conversation.id, text: 'Rail class?' }, 'done');
+    // Enough other traffic to trim the stream (REALTIME_STREAM_MAXLEN=100) past `last`.
+    for (let i = 0; i < 400; i++)
+      await h.platform.bus.publish({ tenantId: owner.tenantId, topic: 'tenant', type: 'ingestion.progress', data: { i } });
+    const back = await open(owner);
+    const sub = await back.request({ type: 'subscribe', conversationId: conversation.id, lastEventId: last });
+    expect(sub).toMatchObject({ type: 'subscribed', source: 'database' });
+    const ids = back.events('message.created').map((f) => (f.data as { message: Message }).message.id);
+    expect(ids).toContain((done.data as { replyId: string }).replyId);
+    expect(back.events('conversation.updated')).toHaveLength(1);
+    await Promise.all([writer.close(), back.close()]);
+  });
+
+  it('a visitor sees only its own conversations, without internal details', async () => {
+    const [widget] = await h.t.ownerQuery<{ id: string }>(
+      `insert into widgets (tenant_id, name, public_key, allowed_origins) values ($1, 'Site', $2, $3) returning id`,
+      [owner.tenantId, `pk_${crypto.randomUUID()}`, ['https://shop.example']],
+    );
+    const issue = () =>
+      h.platform.visitorTokens.issue({
+        tenantId: owner.tenantId,
+        widgetId: widget?.id ?? '',
+        origin: 'https://shop.example',
+        personalityId: null,
+        name: 'Visitor',
+      });
+    const mine = issue();
+    const theirs = issue();
+    const visitorActor = (c: typeof mine.claims) => ({
+      kind: 'visitor' as const,
+      tenantId: c.tenantId,
+      widgetId: c.widgetId,
+      visitorId: c.visitorId,
+      name: c.name,
+      personalityId: null,
+    });
+    const own = await h.platform.conversations.create(visitorActor(mine.claims), {});
+    const someoneElses = await h.platform.conversations.create(visitorActor(theirs.claims), {});
+    const staff = await newConversation(owner);
+    const foreign = await newConversation(other);
+    await expect(TestSocket.open(url, { token: mine.token, origin: 'https://evil.example' })).rejects.toThrow('403');
+    await expect(TestSocket.open(url, { token: `${mine.token}x`, origin: 'https://shop.example' })).rejects.toThrow('401');
+    const v = await TestSocket.open(url, { token: mine.token, origin: 'https://shop.example' });
+    expect(await v.waitFor((f) => f.type === 'hello')).toMatchObject({ identity: { kind: 'visitor' } });
+    for (const id of [someoneElses.id, staff.id, foreign.id]) {
+      expect(await v.request({ type: 'subscribe', conversationId: id })).toMatchObject({ code: 'not_found' });
+      expect(await v.request({ type: 'send', conversationId: id, text: 'hi' })).toMatchObject({ code: 'not_found' });
+      expect(await messageCount(id)).toBe(0);
+    }
+    expect(await v.request({ type: 'subscribe' })).toMatchObject({ code: 'forbidden' });
+    await v.request({ type: 'subscribe', conversationId: own.id });
+    const done = await v.request({ type: 'send', conversationId: own.id, text: 'What is the hotel cap per night?' }, 'done');
+    const reply = await v.waitFor(
+      (f) => f.event === 'message.created' && (f.data as { message: Message }).message.id === (done.data as { replyId: string }).replyId,
+    );
+    expect((reply.data as { message: Record<string, unknown> }).message).toMatchObject({ costMicros: null, model: null, tier: null });
+    await v.close();
   });
 });
