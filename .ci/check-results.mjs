@@ -18,10 +18,19 @@ if (onPglite === 0) problems.push('no test ran against PGlite');
 const throughBouncer = count((t) => t.status === 'passed' && t.fullName.includes('PgBouncer'));
 if (process.env.PGBOUNCER_URL && throughBouncer === 0)
   problems.push('the PgBouncer test did not run');
+// Redis: the Streams bus contract and the two-instance suite (Redis restart, killed instance).
+const onRedis = count((t) => t.status === 'passed' && t.fullName.includes('(redis)'));
+const multiInstance = count(
+  (t) => t.status === 'passed' && t.fullName.includes('two instances, one Redis'),
+);
+if (process.env.REQUIRE_REDIS === '1') {
+  if (onRedis === 0) problems.push('the Redis Streams bus suite did not run');
+  if (multiInstance === 0) problems.push('the two-instance suite did not run');
+}
 if (skipped > 0) problems.push(`${skipped} test(s) were skipped`);
 if (failed > 0 || !report.success) problems.push(`${failed} test(s) failed`);
 console.log(
-  `PostgreSQL-backed: ${onPostgres} passed; PGlite-backed: ${onPglite} passed; via PgBouncer: ${throughBouncer}`,
+  `PostgreSQL-backed: ${onPostgres} passed; PGlite-backed: ${onPglite} passed; via PgBouncer: ${throughBouncer}; Redis bus: ${onRedis}; two instances: ${multiInstance}`,
 );
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 if (problems.length) {

@@ -1,169 +1,220 @@
 /**
  * Two real server processes share PostgreSQL and a private Redis: what is sent through one
- * reaches clients of the other; a Redis restart loses nothing; a killed instance's clients
- * resume on the other. Needs DATABASE_URL (the suite runs on PostgreSQL) and redis-server.
+ * reaches clients of the other; a stop sent to one halts the answer the other writes; a Redis
+ * restart loses nothing; when an instance dies mid-answer, its clients resume on the other and
+ * the other writes the answer. Needs DATABASE_URL (runs on PostgreSQL) and redis-server.
  */
 import { randomBytes } from 'node:crypto';
 import { openTestDatabase, type TestDatabase } from '@platform/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeVendors, startFakeVendors } from '../../../packages/ai/test/fake-vendors.ts';
 import {
   hasRedisServer,
   type RedisServer,
   startRedisServer,
 } from '../../../packages/realtime/test/redis-server.ts';
-import { cookieOf } from './harness.ts';
 import { freePort, type ServerProcess, startServer, waitHealthy } from './process.ts';
 import { type Frame, TestSocket } from './ws-client.ts';
 
 const ORIGIN = 'http://localhost:3000';
-type Message = { id: string; text: string; author: { type: string } };
+type Message = { id: string; text: string; status: string; author: { type: string } };
 
-const created = (s: TestSocket, conversationId: string) =>
+const createdIn = (s: TestSocket, conversationId: string) =>
   s.events('message.created', conversationId).map((f) => (f.data as { message: Message }).message);
+const isMessage = (match: (m: Message) => boolean) => (f: Frame) =>
+  f.event === 'message.created' && match((f.data as { message: Message }).message);
 
-describe.skipIf(!process.env.DATABASE_URL || !hasRedisServer)(
-  'two instances, one Redis (postgres)',
-  () => {
-    let t: TestDatabase;
-    let redis: RedisServer;
-    let a: ServerProcess;
-    let b: ServerProcess;
-    let cookie: string;
-    let conversationId: string;
+const runs = Boolean(process.env.DATABASE_URL) && hasRedisServer;
 
-    const post = async (server: ServerProcess, path: string, body: unknown) => {
-      const res = await fetch(`${server.url}${path}`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          origin: ORIGIN,
-          ...(cookie ? { cookie } : {}),
-        },
-        body: JSON.stringify(body),
-      });
-      return { res, body: (await res.json()) as { result?: { data: Record<string, unknown> } } };
+describe.skipIf(!runs)('two instances, one Redis (postgres)', () => {
+  let t: TestDatabase;
+  let redis: RedisServer;
+  let vendor: FakeVendors;
+  let a: ServerProcess;
+  let b: ServerProcess;
+  let cookie = '';
+
+  const post = async (server: ServerProcess, path: string, body: unknown) => {
+    const res = await fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        origin: ORIGIN,
+        ...(cookie ? { cookie } : {}),
+      },
+      body: JSON.stringify(body),
+    });
+    return { res, body: (await res.json()) as { result?: { data: Record<string, unknown> } } };
+  };
+  const newConversation = async () =>
+    String((await post(a, '/trpc/conversations.create', {})).body.result?.data.id);
+  const open = (server: ServerProcess) => TestSocket.open(server.url, { cookie, origin: ORIGIN });
+  const subscribe = (s: TestSocket, conversationId: string, lastEventId?: string) =>
+    s.request({ type: 'subscribe', conversationId, ...(lastEventId ? { lastEventId } : {}) });
+
+  beforeAll(async () => {
+    t = await openTestDatabase('postgres');
+    redis = await startRedisServer();
+    // A hosted model behind a local fake, so an answer can be held open mid-stream.
+    vendor = await startFakeVendors();
+    const env = {
+      DATABASE_URL: t.url ?? '',
+      REDIS_URL: redis.url,
+      AUTH_SECRET: randomBytes(32).toString('base64url'),
+      PUBLIC_URL: ORIGIN,
+      OPENAI_API_KEY: 'sk-test',
+      OPENAI_BASE_URL: vendor.baseURLs.openai,
+      AI_TIER1_MODELS: 'openai:gpt-4o-mini',
+      AI_TIER2_MODELS: 'openai:gpt-4o-mini',
+      AI_TIER3_MODELS: 'openai:gpt-4o-mini',
+      // A reply not stored within 2 s + 15 s is written by a surviving instance.
+      AI_FIRST_TOKEN_TIMEOUT_MS: '1500',
+      AI_TOTAL_TIMEOUT_MS: '2000',
     };
-
-    beforeAll(async () => {
-      t = await openTestDatabase('postgres');
-      redis = await startRedisServer();
-      const env = (id: string) => ({
-        DATABASE_URL: t.url ?? '',
-        REDIS_URL: redis.url,
-        AUTH_SECRET: randomBytes(32).toString('base64url'),
-        PUBLIC_URL: ORIGIN,
-        INSTANCE_ID: id,
-        DATA_DIR: `/tmp/platform-mi-${process.pid}-${id}`,
-      });
-      const shared = env('x');
-      a = startServer({ ...shared, INSTANCE_ID: 'a' }, await freePort());
-      b = startServer({ ...shared, INSTANCE_ID: 'b' }, await freePort());
-      await Promise.all([waitHealthy(a), waitHealthy(b)]);
-      const signUp = await post(a, '/api/auth/sign-up/email', {
-        name: 'Agent Smith',
-        email: `mi-${randomBytes(4).toString('hex')}@example.com`,
-        password: 'correct horse battery staple',
-        organizationName: 'Two Instances',
-      });
-      const raw = signUp.res.headers.getSetCookie().find((c) => c.includes('session_token='));
-      cookie = raw?.split(';')[0] ?? '';
-      expect(cookie).not.toBe('');
-      void cookieOf;
-      const conversation = await post(a, '/trpc/conversations.create', {});
-      conversationId = String(conversation.body.result?.data.id);
-    }, 120_000);
-
-    afterAll(async () => {
-      for (const server of [a, b]) server?.child.kill('SIGKILL');
-      await Promise.all([a?.exited, b?.exited]);
-      await redis?.stop();
-      await t?.close();
+    a = startServer(
+      { ...env, INSTANCE_ID: 'a', DATA_DIR: `/tmp/platform-mi-${process.pid}-a` },
+      await freePort(),
+    );
+    b = startServer(
+      { ...env, INSTANCE_ID: 'b', DATA_DIR: `/tmp/platform-mi-${process.pid}-b` },
+      await freePort(),
+    );
+    await Promise.all([waitHealthy(a), waitHealthy(b)]);
+    const signUp = await post(a, '/api/auth/sign-up/email', {
+      name: 'Agent Smith',
+      email: `mi-${randomBytes(4).toString('hex')}@example.com`,
+      password: 'correct horse battery staple',
+      organizationName: 'Two Instances',
     });
+    cookie =
+      signUp.res.headers
+        .getSetCookie()
+        .find((c) => c.includes('session_token='))
+        ?.split(';')[0] ?? '';
+    expect(cookie).not.toBe('');
+  }, 120_000);
 
-    const open = (server: ServerProcess) => TestSocket.open(server.url, { cookie, origin: ORIGIN });
-    const subscribe = async (s: TestSocket, lastEventId?: string) =>
-      s.request({ type: 'subscribe', conversationId, ...(lastEventId ? { lastEventId } : {}) });
+  afterAll(async () => {
+    for (const server of [a, b]) server?.child.kill('SIGKILL');
+    await Promise.all([a?.exited, b?.exited]);
+    await redis?.stop();
+    await vendor?.close();
+    await t?.close();
+  });
 
-    it('a client on A receives the answer to a question sent through B', async () => {
-      const onA = await open(a);
-      const onB = await open(b);
-      await subscribe(onA);
-      await subscribe(onB);
-      const done = await onB.request(
-        { type: 'send', conversationId, text: 'What does the handbook say about parking?' },
-        'done',
+  it('a client on A receives the answer to a question sent through B', async () => {
+    const id = await newConversation();
+    const onA = await open(a);
+    const onB = await open(b);
+    await subscribe(onA, id);
+    await subscribe(onB, id);
+    vendor.enqueue('openai', { type: 'text', text: 'Staff park in the north garage.' });
+    const done = await onB.request(
+      { type: 'send', conversationId: id, text: 'Where do staff park?' },
+      'done',
+    );
+    const replyId = (done.data as { replyId: string }).replyId;
+    await onA.waitFor(isMessage((m) => m.id === replyId));
+    const messages = createdIn(onA, id);
+    expect(messages.map((m) => m.author.type)).toEqual(['member', 'ai']);
+    expect(messages[1]?.text).toBe('Staff park in the north garage.');
+    const deltas = onA.events('message.delta', id).map((f) => (f.data as { delta: string }).delta);
+    expect(deltas.join('')).toBe(messages[1]?.text);
+    await Promise.all([onA.close(), onB.close()]);
+  });
+
+  it('a stop sent through B cuts off the answer A is writing', async () => {
+    const id = await newConversation();
+    const onA = await open(a);
+    const onB = await open(b);
+    await subscribe(onA, id);
+    await subscribe(onB, id);
+    vendor.enqueue('openai', { type: 'stall', text: 'The first part' });
+    const sending = onA.request(
+      { type: 'send', conversationId: id, text: 'Explain the travel policy' },
+      'done',
+    );
+    await onB.waitFor((f) => f.event === 'message.delta');
+    expect(await onB.request({ type: 'stop', conversationId: id })).toMatchObject({ type: 'ack' });
+    const replyId = ((await sending).data as { replyId: string }).replyId;
+    const reply = await onB.waitFor(isMessage((m) => m.id === replyId));
+    expect((reply.data as { message: Message }).message).toMatchObject({
+      text: 'The first part',
+      status: 'stopped',
+    });
+    await Promise.all([onA.close(), onB.close()]);
+  });
+
+  it('restarting Redis mid-conversation loses nothing', async () => {
+    const id = await newConversation();
+    await post(a, '/trpc/conversations.claim', { id });
+    const onA = await open(a);
+    const onB = await open(b);
+    await subscribe(onA, id);
+    await subscribe(onB, id);
+    const sent: string[] = [];
+    const say = async (text: string) => {
+      const ack = await onB.request({ type: 'send', conversationId: id, text }, 'done');
+      expect(ack.type).toBe('ack');
+      sent.push(text);
+    };
+    for (let i = 0; i < 5; i++) await say(`before ${i}`);
+    const restarting = redis.restart();
+    for (let i = 0; i < 5; i++) await say(`during ${i}`);
+    await restarting;
+    for (let i = 0; i < 5; i++) await say(`after ${i}`);
+    for (const s of [onA, onB]) {
+      await s.waitFor(
+        isMessage((m) => m.text === 'after 4'),
+        { timeoutMs: 30_000 },
       );
-      const replyId = (done.data as { replyId: string }).replyId;
-      await onA.waitFor(
-        (f) =>
-          f.event === 'message.created' && (f.data as { message: Message }).message.id === replyId,
-      );
-      const messages = created(onA, conversationId);
-      expect(messages.map((m) => m.author.type)).toEqual(['member', 'ai']);
-      const deltas = onA
-        .events('message.delta', conversationId)
-        .map((f) => (f.data as { delta: string }).delta);
-      expect(deltas.join('')).toBe(messages[1]?.text);
-      await Promise.all([onA.close(), onB.close()]);
-    });
+      const texts = createdIn(s, id)
+        .filter((m) => m.author.type === 'agent')
+        .map((m) => m.text);
+      expect(texts).toEqual(sent);
+    }
+    await Promise.all([onA.close(), onB.close()]);
+  });
 
-    it('restarting Redis mid-conversation loses nothing', async () => {
-      await post(a, '/trpc/conversations.claim', { id: conversationId });
-      const onA = await open(a);
-      const onB = await open(b);
-      await subscribe(onA);
-      await subscribe(onB);
-      const sent: string[] = [];
-      const say = async (text: string) => {
-        const ack = await onB.request({ type: 'send', conversationId, text }, 'done');
-        expect(ack.type).toBe('ack');
-        sent.push(text);
-      };
-      for (let i = 0; i < 5; i++) await say(`before ${i}`);
-      const restarting = redis.restart();
-      for (let i = 0; i < 5; i++) await say(`during ${i}`);
-      await restarting;
-      for (let i = 0; i < 5; i++) await say(`after ${i}`);
-      for (const s of [onA, onB])
-        await s.waitFor(
-          (f) =>
-            f.event === 'message.created' &&
-            (f.data as { message: Message }).message.text === 'after 4',
-          { timeoutMs: 30_000 },
-        );
-      for (const s of [onA, onB]) {
-        const texts = created(s, conversationId)
-          .filter((m) => m.author.type === 'agent')
-          .map((m) => m.text);
-        expect(texts, JSON.stringify(created(s, conversationId).map((m) => m.text))).toEqual(sent);
-      }
-      await Promise.all([onA.close(), onB.close()]);
+  it("when A dies mid-answer, A's clients resume on B and B writes the answer", async () => {
+    const chat = await newConversation();
+    await post(a, '/trpc/conversations.claim', { id: chat });
+    const onA = await open(a);
+    const onB = await open(b);
+    await subscribe(onA, chat);
+    await subscribe(onB, chat);
+    await onB.request({ type: 'send', conversationId: chat, text: 'seen by both' }, 'done');
+    await onA.waitFor(isMessage((m) => m.text === 'seen by both'));
+    const last = onA.lastEventId();
+    // A question whose answer A is still writing when it dies.
+    const asked = await newConversation();
+    const watcher = await open(b);
+    await subscribe(watcher, asked);
+    vendor.enqueue(
+      'openai',
+      { type: 'stall', text: 'Half an' },
+      { type: 'text', text: 'The whole answer.' },
+    );
+    onA.send({ type: 'send', conversationId: asked, text: 'What is the refund policy?' });
+    await watcher.waitFor((f) => f.event === 'message.delta');
+    a.child.kill('SIGKILL');
+    await a.exited;
+    await expect.poll(() => onA.closed !== null, { timeout: 10_000 }).toBe(true);
+    // While the client reconnects, the conversation goes on through B.
+    for (const text of ['missed 1', 'missed 2'])
+      await onB.request({ type: 'send', conversationId: chat, text }, 'done');
+    const resumed = await open(b);
+    expect(await subscribe(resumed, chat, last)).toMatchObject({
+      type: 'subscribed',
+      source: 'stream',
     });
-
-    it('when A dies, its clients resume on B from their last event', async () => {
-      const onA = await open(a);
-      await subscribe(onA);
-      const onB = await open(b);
-      await subscribe(onB);
-      await onB.request({ type: 'send', conversationId, text: 'seen by both' }, 'done');
-      await onA.waitFor(
-        (f) =>
-          f.event === 'message.created' &&
-          (f.data as { message: Message }).message.text === 'seen by both',
-      );
-      const last = onA.lastEventId();
-      a.child.kill('SIGKILL');
-      await a.exited;
-      await expect.poll(() => onA.closed !== null, { timeout: 10_000 }).toBe(true);
-      // While the client reconnects, the conversation goes on through B.
-      for (const text of ['missed 1', 'missed 2'])
-        await onB.request({ type: 'send', conversationId, text }, 'done');
-      const resumed = await open(b);
-      const sub: Frame = await subscribe(resumed, last);
-      expect(sub).toMatchObject({ type: 'subscribed', source: 'stream' });
-      const texts = created(resumed, conversationId).map((m) => m.text);
-      expect(texts).toEqual(['missed 1', 'missed 2']);
-      await Promise.all([resumed.close(), onB.close()]);
-    });
-  },
-);
+    expect(createdIn(resumed, chat).map((m) => m.text)).toEqual(['missed 1', 'missed 2']);
+    // B's reply guard answers the question A never finished (due 17 s after it was asked).
+    const answer = await watcher.waitFor(
+      isMessage((m) => m.author.type === 'ai'),
+      { timeoutMs: 60_000 },
+    );
+    expect((answer.data as { message: Message }).message.text).toBe('The whole answer.');
+    await Promise.all([resumed.close(), onB.close(), watcher.close()]);
+  });
+});
