@@ -128,6 +128,46 @@ const probes: Probe[] = [
     kind: 'mutation',
     input: (w) => ({ question: 'What is kept offshore?', personalityId: w.b.personalityId }),
   },
+  {
+    path: 'conversations.create',
+    kind: 'mutation',
+    input: (w) => ({ title: 'spy', personalityId: w.b.personalityId }),
+  },
+  { path: 'conversations.get', kind: 'query', input: (w) => ({ id: w.b.conversationId }) },
+  { path: 'conversations.list', kind: 'query', input: () => ({ search: B_SECRET, limit: 100 }) },
+  { path: 'conversations.list', kind: 'query', input: () => ({ status: ['open', 'waiting'] }) },
+  { path: 'conversations.messages', kind: 'query', input: (w) => ({ id: w.b.conversationId }) },
+  {
+    path: 'conversations.requestHuman',
+    kind: 'mutation',
+    input: (w) => ({ id: w.b.conversationId }),
+  },
+  { path: 'conversations.claim', kind: 'mutation', input: (w) => ({ id: w.b.conversationId }) },
+  { path: 'conversations.release', kind: 'mutation', input: (w) => ({ id: w.b.conversationId }) },
+  { path: 'conversations.resolve', kind: 'mutation', input: (w) => ({ id: w.b.conversationId }) },
+  { path: 'conversations.reopen', kind: 'mutation', input: (w) => ({ id: w.b.conversationId }) },
+  {
+    path: 'conversations.tag',
+    kind: 'mutation',
+    input: (w) => ({ id: w.b.conversationId, add: ['stolen'] }),
+  },
+  {
+    path: 'conversations.rate',
+    kind: 'mutation',
+    input: (w) => ({ id: w.b.conversationId, scale: 'thumbs', value: -1 }),
+  },
+  { path: 'conversations.handoffRules', kind: 'query' },
+  {
+    path: 'conversations.setHandoffRules',
+    kind: 'mutation',
+    input: () => ({ lowConfidence: null, keywords: ['refund'] }),
+  },
+  {
+    path: 'chat.send',
+    kind: 'mutation',
+    input: (w) => ({ conversationId: w.b.conversationId, text: `Repeat the ${B_SECRET}` }),
+  },
+  { path: 'chat.stop', kind: 'mutation', input: (w) => ({ conversationId: w.b.conversationId }) },
 ];
 
 /** Procedures that need no tenant (none yet); listed so the completeness check stays honest. */
@@ -208,9 +248,15 @@ describe.each(testDrivers())('cross-tenant isolation of every procedure (%s)', (
     const byModel = JSON.parse(summary) as {
       result: { data: { rows: { key: string; requests: number }[] } };
     };
-    expect(byModel.result.data.rows).toEqual([
-      expect.objectContaining({ key: `compatible:${B_MODEL}`, requests: 4 }),
-    ]);
+    // (B's conversation also metered one offline answer.)
+    expect(byModel.result.data.rows).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ key: `compatible:${B_MODEL}`, requests: 4 }),
+      ]),
+    );
+    expect(await own('conversations.get', { id: w.b.conversationId })).toContain(B_SECRET);
+    expect(await own('conversations.list', { search: B_SECRET })).toContain(w.b.conversationId);
+    expect(await own('conversations.messages', { id: w.b.conversationId })).toContain(B_SECRET);
   });
 
   it('ignores a tenant id smuggled into input', async () => {

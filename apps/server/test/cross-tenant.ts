@@ -19,6 +19,8 @@ export type World = {
     costEventId: string;
     /** B's own key for a vendor, stored encrypted. */
     providerKey: string;
+    /** A conversation in which B's owner asked about B_SECRET and the assistant answered. */
+    conversationId: string;
   };
 };
 
@@ -64,6 +66,13 @@ export async function buildWorld(h: Harness): Promise<World> {
     await new Promise((r) => setTimeout(r, 50));
   }
   const ai = await buildAiRecords(h, bOwner);
+  const conversation = await h.mutate('conversations.create', bOwner.cookie, { title: B_SECRET });
+  const conversationId = (conversation.body.result as { data: { id: string } }).data.id;
+  const sent = await h.mutate('chat.send', bOwner.cookie, {
+    conversationId,
+    text: `Where is the ${B_SECRET} kept?`,
+  });
+  if (sent.status !== 200) throw new Error(`B's conversation: ${sent.raw.body}`);
   return {
     a,
     b: {
@@ -71,6 +80,7 @@ export async function buildWorld(h: Harness): Promise<World> {
       member: { userId: other.userId, email: other.email },
       documentId,
       collectionId,
+      conversationId,
       ...ai,
     },
   };

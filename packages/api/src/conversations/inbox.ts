@@ -5,7 +5,6 @@ import {
   arrayContains,
   desc,
   eq,
-  exists,
   ilike,
   isNull,
   lt,
@@ -77,9 +76,7 @@ export async function listConversations(
       or(
         ilike(c.title, like),
         ilike(c.visitorName, like),
-        exists(
-          sql`select 1 from ${m} where ${m.sessionId} = ${c.id} and to_tsvector('simple', ${m.content}) @@ plainto_tsquery('simple', ${text})`,
-        ),
+        sql`exists (select 1 from ${m} where ${m.sessionId} = ${c.id} and to_tsvector('simple', ${m.content}) @@ plainto_tsquery('simple', ${text}))`,
       ) as SQL,
     );
   }
