@@ -1,17 +1,6 @@
 import { schema } from '@platform/db';
 import type { ConversationChannel, ConversationStatus } from '@platform/db/schema';
-import {
-  and,
-  arrayContains,
-  desc,
-  eq,
-  ilike,
-  isNull,
-  lt,
-  or,
-  type SQL,
-  sql,
-} from 'drizzle-orm';
+import { and, arrayContains, desc, eq, ilike, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import { DomainError } from '../errors.ts';
 import { type Actor, assertMember } from './actor.ts';
 import { type ConversationDeps, inTenant } from './deps.ts';
