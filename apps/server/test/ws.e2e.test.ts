@@ -276,7 +276,9 @@ describe.each(testDrivers())('WebSocket /ws (%s)', (driver) => {
         data: { conversationId: conversation.id, typing: true, filler, i },
       });
       const from = fast.frames.length - 1;
-      await fast.waitFor((f) => f.event === 'typing' && (f.data as { i: number }).i === i, { from: Math.max(0, from) });
+      await fast.waitFor((f) => f.event === 'typing' && (f.data as { i: number }).i === i, {
+        from: Math.max(0, from),
+      });
     }
     (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
     await expect.poll(() => slow.closed?.code, { timeout: 20_000 }).toBe(4008);
@@ -292,19 +294,37 @@ describe.each(testDrivers())('WebSocket /ws (%s)', (driver) => {
     const s = await open(owner);
     await s.request({ type: 'subscribe', conversationId: conversation.id });
     await s.request({ type: 'send', conversationId: conversation.id, text: 'Hotel cap?' }, 'done');
-    await s.waitFor((f) => f.event === 'message.created' && (f.data as { message: Message }).message.author.type === 'ai');
+    await s.waitFor(
+      (f) =>
+        f.event === 'message.created' &&
+        (f.data as { message: Message }).message.author.type === 'ai',
+    );
     const last = s.lastEventId();
     await s.close();
     const writer = await open(owner);
     await writer.request({ type: 'subscribe', conversationId: conversation.id });
-    const done = await writer.request({ type: 'send', conversationId: conversation.id, text: 'Rail class?' }, 'done');
+    const done = await writer.request(
+      { type: 'send', conversationId: conversation.id, text: 'Rail class?' },
+      'done',
+    );
     // Enough other traffic to trim the stream (REALTIME_STREAM_MAXLEN=100) past `last`.
     for (let i = 0; i < 400; i++)
-      await h.platform.bus.publish({ tenantId: owner.tenantId, topic: 'tenant', type: 'ingestion.progress', data: { i } });
+      await h.platform.bus.publish({
+        tenantId: owner.tenantId,
+        topic: 'tenant',
+        type: 'ingestion.progress',
+        data: { i },
+      });
     const back = await open(owner);
-    const sub = await back.request({ type: 'subscribe', conversationId: conversation.id, lastEventId: last });
+    const sub = await back.request({
+      type: 'subscribe',
+      conversationId: conversation.id,
+      lastEventId: last,
+    });
     expect(sub).toMatchObject({ type: 'subscribed', source: 'database' });
-    const ids = back.events('message.created').map((f) => (f.data as { message: Message }).message.id);
+    const ids = back
+      .events('message.created')
+      .map((f) => (f.data as { message: Message }).message.id);
     expect(ids).toContain((done.data as { replyId: string }).replyId);
     expect(back.events('conversation.updated')).toHaveLength(1);
     await Promise.all([writer.close(), back.close()]);
@@ -337,22 +357,41 @@ describe.each(testDrivers())('WebSocket /ws (%s)', (driver) => {
     const someoneElses = await h.platform.conversations.create(visitorActor(theirs.claims), {});
     const staff = await newConversation(owner);
     const foreign = await newConversation(other);
-    await expect(TestSocket.open(url, { token: mine.token, origin: 'https://evil.example' })).rejects.toThrow('403');
-    await expect(TestSocket.open(url, { token: `${mine.token}x`, origin: 'https://shop.example' })).rejects.toThrow('401');
+    await expect(
+      TestSocket.open(url, { token: mine.token, origin: 'https://evil.example' }),
+    ).rejects.toThrow('403');
+    await expect(
+      TestSocket.open(url, { token: `${mine.token}x`, origin: 'https://shop.example' }),
+    ).rejects.toThrow('401');
     const v = await TestSocket.open(url, { token: mine.token, origin: 'https://shop.example' });
-    expect(await v.waitFor((f) => f.type === 'hello')).toMatchObject({ identity: { kind: 'visitor' } });
+    expect(await v.waitFor((f) => f.type === 'hello')).toMatchObject({
+      identity: { kind: 'visitor' },
+    });
     for (const id of [someoneElses.id, staff.id, foreign.id]) {
-      expect(await v.request({ type: 'subscribe', conversationId: id })).toMatchObject({ code: 'not_found' });
-      expect(await v.request({ type: 'send', conversationId: id, text: 'hi' })).toMatchObject({ code: 'not_found' });
+      expect(await v.request({ type: 'subscribe', conversationId: id })).toMatchObject({
+        code: 'not_found',
+      });
+      expect(await v.request({ type: 'send', conversationId: id, text: 'hi' })).toMatchObject({
+        code: 'not_found',
+      });
       expect(await messageCount(id)).toBe(0);
     }
     expect(await v.request({ type: 'subscribe' })).toMatchObject({ code: 'forbidden' });
     await v.request({ type: 'subscribe', conversationId: own.id });
-    const done = await v.request({ type: 'send', conversationId: own.id, text: 'What is the hotel cap per night?' }, 'done');
-    const reply = await v.waitFor(
-      (f) => f.event === 'message.created' && (f.data as { message: Message }).message.id === (done.data as { replyId: string }).replyId,
+    const done = await v.request(
+      { type: 'send', conversationId: own.id, text: 'What is the hotel cap per night?' },
+      'done',
     );
-    expect((reply.data as { message: Record<string, unknown> }).message).toMatchObject({ costMicros: null, model: null, tier: null });
+    const reply = await v.waitFor(
+      (f) =>
+        f.event === 'message.created' &&
+        (f.data as { message: Message }).message.id === (done.data as { replyId: string }).replyId,
+    );
+    expect((reply.data as { message: Record<string, unknown> }).message).toMatchObject({
+      costMicros: null,
+      model: null,
+      tier: null,
+    });
     await v.close();
   });
 });
