@@ -394,4 +394,35 @@ describe.each(testDrivers())('WebSocket /ws (%s)', (driver) => {
     });
     await v.close();
   });
+
+  it('members on the tenant topic follow the inbox and ingestion progress', async () => {
+    const inbox = await open(owner);
+    expect(await inbox.request({ type: 'subscribe' })).toMatchObject({
+      type: 'subscribed',
+      conversationId: null,
+    });
+    const outsider = await open(other);
+    await outsider.request({ type: 'subscribe' });
+    const conversation = await newConversation(owner);
+    await inbox.waitFor(
+      (f) =>
+        f.event === 'conversation.updated' &&
+        (f.data as { conversationId: string }).conversationId === conversation.id,
+    );
+    const up = await h.mutate('knowledge.upload', owner.cookie, {
+      fileName: 'visas.md',
+      contentBase64: Buffer.from('# Visas\n\nThe travel desk arranges visas.').toString('base64'),
+    });
+    const uploaded = data<{ document: { id: string } }>(up).document.id;
+    const progress = await inbox.waitFor(
+      (f) =>
+        f.event === 'ingestion.progress' &&
+        (f.data as { documentId: string }).documentId === uploaded &&
+        (f.data as { status: string }).status === 'ready',
+    );
+    expect(progress.topic).toBe('tenant');
+    // The other organisation's inbox heard nothing of it.
+    expect(outsider.frames.filter((f) => f.type === 'event')).toEqual([]);
+    await Promise.all([inbox.close(), outsider.close()]);
+  });
 });
