@@ -31,7 +31,7 @@ export async function recentTurns(
 
 const firstSentence = (text: string, max: number) => {
   const flat = text
-    .replace(/\[\d+\]/g, '')
+    .replace(/\s*\[\d+\]/g, '')
     .replace(/\s+/g, ' ')
     .trim();
   const end = flat.search(/[.!?](\s|$)/);
