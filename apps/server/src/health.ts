@@ -24,6 +24,12 @@ export function registerHealthRoutes(app: FastifyInstance, platform: Platform) {
       }
     }
     const ready = Object.values(checks).every((v) => v === 'ok');
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+    // Informational: while Redis is away the bus holds events and delivers them on its return.
+    const bus = platform.bus.health();
+    return reply.status(ready ? 200 : 503).send({
+      status: ready ? 'ready' : 'not ready',
+      checks,
+      eventBus: { kind: bus.kind, connected: bus.connected, pendingEvents: bus.pending },
+    });
   });
 }
