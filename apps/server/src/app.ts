@@ -8,11 +8,16 @@ import { trackInFlight } from './in-flight.ts';
 import { registerKnowledgeUpload } from './knowledge-upload.ts';
 import type { Platform } from './platform.ts';
 import { attachGateway } from './realtime/gateway.ts';
+import { registerConversationRoutes } from './rest/conversations.ts';
+import { registerWidgetSession } from './rest/widget-session.ts';
 import { registerTrpcRoutes } from './trpc-route.ts';
 
 export const BODY_LIMIT = 1024 * 1024;
 
-/** The one HTTP server: tRPC at /trpc, auth at /api/auth, health probes, the home page. */
+/**
+ * The one HTTP server: tRPC at /trpc, auth at /api/auth, REST at /api/v1, /ws, health probes,
+ * the home page.
+ */
 export async function buildApp(platform: Platform): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: platform.log as FastifyBaseLogger,
@@ -40,6 +45,8 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
 
   await registerKnowledgeUpload(app, platform);
   registerTrpcRoutes(app, platform);
+  registerWidgetSession(app, platform);
+  registerConversationRoutes(app, platform);
   attachGateway(app, platform);
   return app;
 }

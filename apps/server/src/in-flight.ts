@@ -3,7 +3,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 declare module 'fastify' {
   interface FastifyInstance {
     /** Requests whose handlers are still running, even if their client already left. */
-    inFlight: { count(): number; drained(timeoutMs: number): Promise<boolean> };
+    inFlight: {
+      count(): number;
+      drained(timeoutMs: number): Promise<boolean>;
+      /** Ends a hijacked request's count (hijacked replies never reach onSend). */
+      done(request: FastifyRequest): void;
+    };
   }
 }
 
@@ -21,16 +26,18 @@ export function trackInFlight(app: FastifyInstance) {
     counted.add(request);
     active++;
   });
-  app.addHook('onSend', async (request) => {
+  const done = (request: FastifyRequest) => {
     if (!counted.delete(request)) return;
     active--;
     if (active === 0) {
       for (const wake of waiters) wake();
       waiters = [];
     }
-  });
+  };
+  app.addHook('onSend', async (request) => done(request));
   app.decorate('inFlight', {
     count: () => active,
+    done,
     drained: (timeoutMs: number) =>
       active === 0
         ? Promise.resolve(true)

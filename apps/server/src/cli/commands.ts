@@ -1,3 +1,4 @@
+import { ask } from './ask.ts';
 import type { Command } from './command.ts';
 import { costs } from './costs.ts';
 import { createTenant } from './create-tenant.ts';
@@ -16,4 +17,5 @@ export const commands: Record<string, Command> = {
   search,
   route,
   costs,
+  ask,
 };

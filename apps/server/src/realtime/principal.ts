@@ -9,6 +9,11 @@ export interface CallerHeaders {
   cookie?: string | undefined;
   authorization?: string | undefined;
   origin?: string | undefined;
+  /**
+   * A safe request (GET, HEAD): browsers send no Origin on same-origin reads, so a cookie may
+   * come without one. A present Origin must still be allowed. Upgrades and writes need one.
+   */
+  safe?: boolean;
 }
 
 /**
@@ -52,7 +57,7 @@ export function createPrincipalResolver(platform: Platform) {
     }
     const identity = await platform.identity(headers.cookie);
     if (!identity) return { status: 401, code: 'unauthorized', message: 'Sign in first' };
-    if (!origin || !allowedForMembers.has(origin))
+    if (origin ? !allowedForMembers.has(origin) : !headers.safe)
       return { status: 403, code: 'forbidden', message: 'Origin not allowed' };
     if (!identity.tenantId)
       return { status: 403, code: 'forbidden', message: 'This account belongs to no organisation' };

@@ -1,0 +1,31 @@
+import type { ConversationView } from '@platform/api';
+import type { FastifyRequest } from 'fastify';
+import type { Platform } from '../platform.ts';
+import { createPrincipalResolver, isRefusal, type Principal } from '../realtime/principal.ts';
+import { RestError } from './http.ts';
+
+/** Who calls /api/v1: the principal, or a RestError with the refusal's status and message. */
+export function createCaller(platform: Platform) {
+  const resolve = createPrincipalResolver(platform);
+  return async (request: FastifyRequest): Promise<Principal> => {
+    // Bearer API keys (issue 7) plug in here, ahead of visitor tokens and session cookies.
+    const principal = await resolve({
+      cookie: request.headers.cookie,
+      authorization: request.headers.authorization,
+      origin: request.headers.origin,
+      safe: request.method === 'GET' || request.method === 'HEAD',
+    });
+    if (isRefusal(principal))
+      throw new RestError(principal.status, principal.code.toUpperCase(), principal.message);
+    return principal;
+  };
+}
+
+export type Caller = ReturnType<typeof createCaller>;
+
+/** A conversation as its caller may see it: visitors get no tags, assignee or handoff reason. */
+export function conversationFor(view: ConversationView, audience: Principal['audience']) {
+  if (audience === 'member') return view;
+  const { tags: _t, assignedUserId: _a, handoffReason: _h, ...visible } = view;
+  return visible;
+}
