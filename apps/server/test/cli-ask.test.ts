@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openTestDatabase, type TestDatabase, testDrivers } from '@platform/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, type ServerProcess, startServer, waitHealthy } from './process.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -119,5 +120,52 @@ describe.each(testDrivers())('ask (the real CLI process) (%s)', { timeout: 180_0
     const missing = cli('ask', '--tenant', 'ask-co', '--conversation', crypto.randomUUID(), 'hi');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('Conversation not found');
+  });
+});
+
+// The embedded database belongs to one process: with the server running, ask goes through it.
+describe('ask while the embedded server runs (pglite)', { timeout: 180_000 }, () => {
+  let dir: string;
+  let server: ServerProcess | undefined;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'platform-ask-live-'));
+  });
+  afterAll(async () => {
+    server?.child.kill('SIGTERM');
+    await server?.exited;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers through the running server, with sources', async () => {
+    const port = await freePort();
+    const env = { DATA_DIR: join(dir, 'data'), PORT: String(port), LOG_LEVEL: 'silent' };
+    const docs = join(dir, 'docs');
+    mkdirSync(docs);
+    writeFileSync(join(docs, 'office.md'), GUIDE);
+    const run = (...args: string[]) => {
+      const { DATABASE_URL: _url, REDIS_URL: _redis, ...inherited } = process.env;
+      return spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'apps/server/src/cli/main.ts', ...args],
+        {
+          cwd: root,
+          encoding: 'utf8',
+          env: { ...inherited, ...env },
+          timeout: 120_000,
+        },
+      );
+    };
+    expect(run('ingest', docs, '--tenant', 'live-co').status).toBe(0);
+    server = startServer(env, port);
+    await waitHealthy(server);
+    const asked = run('ask', '--tenant', 'live-co', 'Where are bicycles parked?');
+    expect(asked.status, asked.stderr).toBe(0);
+    expect(asked.stdout).toContain('basement rack');
+    expect(asked.stdout).toMatch(/\n\nSources:\n\[1\] office\.md — /);
+    expect(asked.stdout).toMatch(/^Tier [123] · offline:extractive-v1/m);
+    const unknown = run('ask', '--tenant', 'nobody', 'hi');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('No organisation with slug "nobody"');
   });
 });

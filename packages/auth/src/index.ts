@@ -1,6 +1,7 @@
 export { type Auth, type AuthDeps, createAuth, type LogSink, trustedOrigins } from './auth.ts';
 export { createIdentityResolver, type Identity, type IdentityResolver } from './identity.ts';
 export { firstIssue, signInInput, signUpInput } from './inputs.ts';
+export { isOperatorToken, operatorToken } from './operator-token.ts';
 export {
   type CreatedOrganization,
   createOrganization,

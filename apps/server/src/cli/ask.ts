@@ -1,7 +1,8 @@
-import { microsToUsd } from '@platform/ai';
-import { type Actor, asDomainError, type MessageView, type SendOutcome } from '@platform/api';
+import { type Actor, asDomainError } from '@platform/api';
 import { z } from 'zod';
 import { parseCommandArgs } from './args.ts';
+import { printSummary } from './ask-print.ts';
+import { askRunningServer, isHeldByServer } from './ask-remote.ts';
 import type { Command } from './command.ts';
 import { withPlatform } from './open.ts';
 import { tenantBySlug } from './tenant-by-slug.ts';
@@ -13,52 +14,6 @@ Asks an organisation's assistant a question, as the API channel would: the answe
 standard output, followed by its sources, the tier, model, cost and latency, and the
 conversation id (pass it as --conversation to ask a follow-up in the same conversation).
 With --json, prints the outcome as one JSON object instead of streaming.`;
-
-const SNIPPET_CHARS = 160;
-
-const snippet = (text: string) => {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > SNIPPET_CHARS ? `${flat.slice(0, SNIPPET_CHARS - 1)}…` : flat;
-};
-
-/** `Tier 1 · offline:extractive-v1 · $0.000000 · 120 ms (retrieval 15 ms, first token 40 ms)` */
-function statsLine(reply: MessageView): string {
-  const model = reply.provider && reply.model ? `${reply.provider}:${reply.model}` : 'no model';
-  const latency = reply.latency;
-  const timing = latency
-    ? `${latency.totalMs ?? '?'} ms (retrieval ${latency.retrievalMs ?? '?'} ms, first token ${latency.firstTokenMs ?? '?'} ms)`
-    : 'latency unknown';
-  return [
-    `Tier ${reply.tier ?? '?'}`,
-    model,
-    `$${microsToUsd(reply.costMicros ?? 0).toFixed(6)}`,
-    timing,
-  ].join(' · ');
-}
-
-function printSummary(outcome: SendOutcome, streamed: string, conversationId: string) {
-  const out = (line = '') => process.stdout.write(`${line}\n`);
-  if (outcome.handoff) {
-    if (streamed) out();
-    out(`Handed to a person: ${outcome.handoff}. A member of the team will reply in the inbox.`);
-  } else if (!outcome.reply) {
-    out('A person holds this conversation (or was asked to join); the assistant stays silent.');
-  } else {
-    const reply = outcome.reply;
-    // Nothing streamed (an answer can arrive whole): print it now.
-    if (!streamed) process.stdout.write(reply.text);
-    out();
-    out();
-    if (reply.citations.length) {
-      out('Sources:');
-      for (const [i, c] of reply.citations.entries())
-        out(`[${i + 1}] ${c.title} — ${snippet(c.snippet)}`);
-    }
-    if (reply.status !== 'complete') out(`(answer ${reply.status})`);
-    out(statsLine(reply));
-  }
-  out(`Conversation ${conversationId} (continue with --conversation ${conversationId})`);
-}
 
 export const ask: Command = {
   summary: "ask an organisation's assistant a question (streams the answer)",
@@ -82,6 +37,14 @@ export const ask: Command = {
     const slug = values.tenant;
     const json = values.json;
 
+    // The embedded database belongs to a running server: ask through it instead.
+    const viaServer = () =>
+      askRunningServer(config, {
+        slug,
+        question,
+        json,
+        ...(existing ? { conversationId: existing } : {}),
+      });
     return withPlatform(config, async ({ db, conversations, limits }) => {
       const tenant = await tenantBySlug(db, slug, { createIfMissing: false });
       if (!tenant) {
@@ -127,6 +90,9 @@ export const ask: Command = {
         console.error(`${domain.field ? `${domain.field}: ` : ''}${domain.message}`);
         return 1;
       }
+    }).catch((error: unknown) => {
+      if (isHeldByServer(error)) return viaServer();
+      throw error;
     });
   },
 };

@@ -1,4 +1,6 @@
 import type { Actor } from '@platform/api';
+import { isOperatorToken } from '@platform/auth';
+import { sql } from 'drizzle-orm';
 import type { Platform } from '../platform.ts';
 import { memberOrigins } from './origins.ts';
 
@@ -14,6 +16,8 @@ export interface CallerHeaders {
    * come without one. A present Origin must still be allowed. Upgrades and writes need one.
    */
   safe?: boolean;
+  /** The organisation's slug, for the operator (the CLI through a running server). */
+  tenantSlug?: string | undefined;
 }
 
 /**
@@ -25,7 +29,40 @@ export interface CallerHeaders {
  */
 export function createPrincipalResolver(platform: Platform) {
   const allowedForMembers = memberOrigins(platform.config);
+
+  /** The operator acts for one organisation, named by slug; never from a browser page. */
+  async function operatorPrincipal(
+    token: string,
+    headers: CallerHeaders,
+  ): Promise<Principal | Refusal> {
+    if (!isOperatorToken(platform.config.AUTH_SECRET, token) || headers.origin)
+      return { status: 401, code: 'unauthorized', message: 'The operator token is invalid' };
+    const slug = headers.tenantSlug;
+    const rows = slug
+      ? (
+          (await platform.db.withAuth((tx) =>
+            tx.execute(sql`select id, slug from platform_list_tenants()`),
+          )) as unknown as {
+            rows: Array<{ id: string; slug: string }>;
+          }
+        ).rows
+      : [];
+    const tenant = rows.find((r) => r.slug === slug);
+    if (!tenant)
+      return {
+        status: 403,
+        code: 'forbidden',
+        message: `No organisation with slug "${slug ?? ''}"`,
+      };
+    return {
+      audience: 'member',
+      origin: null,
+      actor: { kind: 'operator', tenantId: String(tenant.id), name: 'CLI' },
+    };
+  }
   return async (headers: CallerHeaders, token?: string | null): Promise<Principal | Refusal> => {
+    const operator = headers.authorization?.match(/^Operator\s+(\S+)$/i)?.[1];
+    if (operator) return operatorPrincipal(operator, headers);
     const bearer = headers.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? token ?? null;
     const origin = headers.origin ?? null;
     if (bearer) {

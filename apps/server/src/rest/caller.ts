@@ -14,6 +14,7 @@ export function createCaller(platform: Platform) {
       authorization: request.headers.authorization,
       origin: request.headers.origin,
       safe: request.method === 'GET' || request.method === 'HEAD',
+      tenantSlug: request.headers['x-platform-tenant'] as string | undefined,
     });
     if (isRefusal(principal))
       throw new RestError(principal.status, principal.code.toUpperCase(), principal.message);
