@@ -110,10 +110,10 @@ describe.each(testDrivers())('WebSocket /ws (%s)', (driver) => {
       expect(deltas.length).toBeGreaterThan(1);
       expect(deltas.every((d) => d.messageId === replyId)).toBe(true);
       expect(deltas.map((d) => d.delta).join('')).toBe(reply.text);
-      // The user's own message came first, and the conversation's state followed.
+      // The user's own message came first; the conversation's state did not change.
       const order = s.events(undefined, conversation.id).map((f) => f.event);
       expect(order.indexOf('message.created')).toBeLessThan(order.indexOf('message.delta'));
-      expect(order).toContain('conversation.updated');
+      expect(order).not.toContain('conversation.updated'); // activity goes to the inbox only
     }
     const [row] = await h.t.ownerQuery<{
       tier: number;
@@ -408,6 +408,17 @@ describe.each(testDrivers())('WebSocket /ws (%s)', (driver) => {
       (f) =>
         f.event === 'conversation.updated' &&
         (f.data as { conversationId: string }).conversationId === conversation.id,
+    );
+    // A new message moves the inbox's preview.
+    await h.mutate('chat.send', owner.cookie, {
+      conversationId: conversation.id,
+      text: 'Who books visas?',
+    });
+    await inbox.waitFor(
+      (f) =>
+        f.event === 'conversation.updated' &&
+        (f.data as { conversation: { lastMessagePreview: string | null } }).conversation
+          .lastMessagePreview !== null,
     );
     const up = await h.mutate('knowledge.upload', owner.cookie, {
       fileName: 'visas.md',

@@ -42,6 +42,8 @@ export class Connection {
   /** Live events held back while a subscription's missed events are being replayed. */
   readonly held = new Map<string, BusEvent[]>();
   alive = true;
+  /** Settles when this socket's last send has been stored (sends are stored in order). */
+  sendChain: Promise<void> = Promise.resolve();
   #cut = false;
   readonly #bucket: TokenBucket;
   #violations = 0;

@@ -258,29 +258,43 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
         return;
       }
       case 'send': {
-        const outcome = await conversations.send(
-          c.actor,
-          {
-            conversationId: f.conversationId,
-            text: f.text,
-            ...(f.clientMessageId ? { clientMessageId: f.clientMessageId } : {}),
-          },
-          {
-            onAccepted: (message) =>
-              c.send({ v: 1, type: 'ack', ...rid, data: { stage: 'accepted', message } }),
-          },
-        );
-        c.send({
-          v: 1,
-          type: 'ack',
-          ...rid,
-          data: {
-            stage: 'done',
-            duplicate: outcome.duplicate,
-            replyId: outcome.reply?.id ?? null,
-            handoff: outcome.handoff,
-          },
+        // A client's messages are stored in the order it sent them: each send waits until the
+        // one before it was stored (not until it was answered).
+        const previous = c.sendChain;
+        let stored = () => {};
+        c.sendChain = new Promise<void>((resolve) => {
+          stored = resolve;
         });
+        await previous;
+        try {
+          const outcome = await conversations.send(
+            c.actor,
+            {
+              conversationId: f.conversationId,
+              text: f.text,
+              ...(f.clientMessageId ? { clientMessageId: f.clientMessageId } : {}),
+            },
+            {
+              onAccepted: (message) => {
+                stored();
+                c.send({ v: 1, type: 'ack', ...rid, data: { stage: 'accepted', message } });
+              },
+            },
+          );
+          c.send({
+            v: 1,
+            type: 'ack',
+            ...rid,
+            data: {
+              stage: 'done',
+              duplicate: outcome.duplicate,
+              replyId: outcome.reply?.id ?? null,
+              handoff: outcome.handoff,
+            },
+          });
+        } finally {
+          stored();
+        }
         return;
       }
       case 'stop':

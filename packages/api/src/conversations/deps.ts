@@ -57,12 +57,19 @@ export function publishMessage(deps: ConversationDeps, tenantId: string, message
   });
 }
 
+/**
+ * A conversation's new state. A change of state (status, who answers, tags, rating) goes to
+ * the conversation's watchers and the inbox; mere activity (a new message moved its preview
+ * and time) to the inbox only, since the watchers already got the message itself.
+ */
 export function publishConversation(
   deps: ConversationDeps,
   tenantId: string,
   conversation: ConversationView,
+  change: 'state' | 'activity' = 'state',
 ) {
-  publish(deps, tenantId, conversationTopic(conversation.id), 'conversation.updated', {
+  const topic = change === 'state' ? conversationTopic(conversation.id) : 'tenant';
+  publish(deps, tenantId, topic, 'conversation.updated', {
     conversationId: conversation.id,
     conversation,
   });

@@ -141,12 +141,15 @@ export async function sendMessage(
         note: null,
       };
     conversation = appended.conversation;
+    let stateChanged = false;
     // A visitor writing into a resolved conversation reopens it.
-    if (conversation.status === 'resolved' && author.authorType !== 'agent')
+    if (conversation.status === 'resolved' && author.authorType !== 'agent') {
+      stateChanged = true;
       conversation = await updateConversation(tx, conversation.id, {
         status: 'open',
         resolvedAt: null,
       });
+    }
     let plan: Plan = { kind: 'silent' };
     let note: MessageRow | null = null;
     const aiAnswers =
@@ -166,6 +169,7 @@ export async function sendMessage(
         conversation = moved.conversation;
         note = moved.note;
         plan = { kind: 'handoff', reason };
+        stateChanged = true;
       } else {
         await assertNoAnswerInFlight(deps, tx, conversation.id);
         const replyId = randomUUID();
@@ -189,6 +193,7 @@ export async function sendMessage(
       view: await viewOf(tx, conversation),
       message: appended.row,
       duplicate: false,
+      stateChanged,
       plan,
       note,
     };
@@ -200,7 +205,13 @@ export async function sendMessage(
   hooks.onAccepted?.(message);
   publishMessage(deps, actor.tenantId, messageView(stored.message, 'member'));
   if (stored.note) publishMessage(deps, actor.tenantId, messageView(stored.note, 'member'));
-  if (stored.view) publishConversation(deps, actor.tenantId, stored.view);
+  if (stored.view)
+    publishConversation(
+      deps,
+      actor.tenantId,
+      stored.view,
+      stored.stateChanged ? 'state' : 'activity',
+    );
 
   const plan = stored.plan;
   if (plan.kind === 'silent') return { message, reply: null, handoff: null, duplicate: false };
@@ -318,7 +329,7 @@ export async function writeAnswer(
   const totalMs = Math.round(performance.now() - job.started);
   const stopped = controller.signal.aborted;
 
-  const saved = await deps.db.withTenant(tenantId, async (tx) => {
+  const saveAnswer = async (tx: Tx) => {
     // Another instance may have answered already (this one was presumed dead): keep theirs.
     const [existing] = await tx
       .select()
@@ -400,19 +411,21 @@ export async function writeAnswer(
       ...(await summaryPatch(tx, answered)),
     });
     return { reply, handoff: null, note: null, conversation: updated };
+  };
+  const saved = await deps.db.withTenant(tenantId, async (tx) => {
+    const out = await saveAnswer(tx);
+    // A handoff or a failure changes the conversation's state; an answer is activity.
+    const change: 'state' | 'activity' = out.reply ? 'activity' : 'state';
+    return { ...out, change, view: out.conversation ? await viewOf(tx, out.conversation) : null };
   });
 
   if (failure && !(failure instanceof BudgetExhaustedError))
     deps.log.error({ err: failure, conversationId: conversation.id }, 'answer failed');
-  if (saved.conversation)
-    await deps.db.withTenant(tenantId, async (tx) => {
-      if (saved.reply) publishMessage(deps, tenantId, messageView(saved.reply, 'member'));
-      if (saved.note) publishMessage(deps, tenantId, messageView(saved.note, 'member'));
-      if ('extraNote' in saved && saved.extraNote)
-        publishMessage(deps, tenantId, messageView(saved.extraNote, 'member'));
-      if (saved.conversation)
-        publishConversation(deps, tenantId, await viewOf(tx, saved.conversation));
-    });
+  if (saved.reply && saved.view) publishMessage(deps, tenantId, messageView(saved.reply, 'member'));
+  if (saved.note) publishMessage(deps, tenantId, messageView(saved.note, 'member'));
+  if ('extraNote' in saved && saved.extraNote)
+    publishMessage(deps, tenantId, messageView(saved.extraNote, 'member'));
+  if (saved.view) publishConversation(deps, tenantId, saved.view, saved.change);
   if (failure instanceof BudgetExhaustedError && conversation.channel !== 'widget') throw failure;
   return { reply: saved.reply, handoff: saved.handoff };
 }
