@@ -72,7 +72,7 @@ export class Connection {
    * resync message (it reconnects with its last event id), so one slow reader never holds
    * the server's memory.
    */
-  sendRaw(data: string): void {
+  sendRaw(data: string | Buffer): void {
     if (!this.open) return;
     if (this.ws.bufferedAmount + data.length > this.limits.bufferBytes) {
       this.#cut = true;
@@ -85,7 +85,8 @@ export class Connection {
       this.onSlow(this);
       return;
     }
-    this.ws.send(data);
+    // A Buffer is sent as is (encoded once for every subscriber), as a text frame.
+    this.ws.send(data, { binary: false });
   }
 
   send(value: ServerFrame): void {

@@ -71,20 +71,20 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
         ? subscribers.get(keyOf(event.tenantId, 'tenant'))
         : undefined;
     if (!direct && !inbox) return;
-    let memberFrame: string | undefined;
-    let visitorFrame: string | undefined;
+    let memberFrame: Buffer | undefined;
+    let visitorFrame: Buffer | undefined;
     const deliver = (c: Connection, key: string) => {
       const held = c.held.get(key);
       if (held) {
         held.push(event);
         return;
       }
-      // Serialised once per audience, however many sockets receive it.
+      // Serialised and encoded once per audience, however many sockets receive it.
       if (c.audience === 'visitor') {
-        visitorFrame ??= eventFrame(forVisitor(event));
+        visitorFrame ??= Buffer.from(eventFrame(forVisitor(event)));
         c.sendRaw(visitorFrame);
       } else {
-        memberFrame ??= eventFrame(event);
+        memberFrame ??= Buffer.from(eventFrame(event));
         c.sendRaw(memberFrame);
       }
     };

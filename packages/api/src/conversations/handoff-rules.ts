@@ -1,6 +1,7 @@
 import { schema, type Tx } from '@platform/db';
 import type { ConversationChannel } from '@platform/db/schema';
 import { eq } from 'drizzle-orm';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 
 /**
@@ -25,13 +26,24 @@ export const DEFAULT_HANDOFF_RULES: HandoffRules = {
   keywords: [],
 };
 
+/** Rules per tenant, briefly: read on every message; a change shows within seconds everywhere. */
+const cache = new LRUCache<string, HandoffRules>({ max: 10_000, ttl: 10_000 });
+
+export function forgetHandoffRules(tenantId: string) {
+  cache.delete(tenantId);
+}
+
 export async function readHandoffRules(tx: Tx, tenantId: string): Promise<HandoffRules> {
+  const cached = cache.get(tenantId);
+  if (cached) return cached;
   const [row] = await tx
     .select({ settings: schema.tenants.settings })
     .from(schema.tenants)
     .where(eq(schema.tenants.id, tenantId));
   const parsed = handoffRulesInput.safeParse(row?.settings?.handoff);
-  return parsed.success ? parsed.data : DEFAULT_HANDOFF_RULES;
+  const rules = parsed.success ? parsed.data : DEFAULT_HANDOFF_RULES;
+  cache.set(tenantId, rules);
+  return rules;
 }
 
 /** "Can I talk to a human?" in a few languages; a question about people is not a request. */

@@ -1,5 +1,6 @@
 import { schema, type Tx } from '@platform/db';
 import { and, eq, sql } from 'drizzle-orm';
+import { LRUCache } from 'lru-cache';
 import { type Actor, assertCanSee } from './actor.ts';
 import { type ConversationView, conversationView } from './views.ts';
 
@@ -23,12 +24,22 @@ export async function loadConversation(
   return assertCanSee(actor, row);
 }
 
+/**
+ * Personality names by tenant and personality, briefly: every message's inbox update names the
+ * assistant, and a rename may take a few seconds to show.
+ */
+const names = new LRUCache<string, { name: string | null }>({ max: 10_000, ttl: 10_000 });
+
 /** The assistant's display name for a conversation (its personality's name). */
 export async function assistantName(tx: Tx, row: ConversationRow): Promise<string | null> {
+  const key = `${row.tenantId}:${row.personalityId ?? 'default'}`;
+  const cached = names.get(key);
+  if (cached) return cached.name;
   const p = schema.aiPersonalities;
   const [named] = row.personalityId
     ? await tx.select({ name: p.name }).from(p).where(eq(p.id, row.personalityId))
     : await tx.select({ name: p.name }).from(p).where(eq(p.isDefault, true));
+  names.set(key, { name: named?.name ?? null });
   return named?.name ?? null;
 }
 

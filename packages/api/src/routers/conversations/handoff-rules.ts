@@ -1,6 +1,10 @@
 import { appendAudit, schema } from '@platform/db';
 import { eq, sql } from 'drizzle-orm';
-import { DEFAULT_HANDOFF_RULES, handoffRulesInput } from '../../conversations/handoff-rules.ts';
+import {
+  DEFAULT_HANDOFF_RULES,
+  forgetHandoffRules,
+  handoffRulesInput,
+} from '../../conversations/handoff-rules.ts';
 import { adminProcedure, tenantProcedure } from '../../procedures.ts';
 
 /** When the assistant hands conversations to a human (low confidence, keywords). */
@@ -29,5 +33,6 @@ export const setHandoffRules = adminProcedure
       resourceId: ctx.tenantId,
       metadata: { rules: input },
     });
+    forgetHandoffRules(ctx.tenantId);
     return input;
   });
