@@ -9,6 +9,7 @@ import {
   type Topic,
 } from '@platform/realtime';
 import type { FastifyInstance } from 'fastify';
+import { LRUCache } from 'lru-cache';
 import { WebSocketServer } from 'ws';
 import type { Platform } from '../platform.ts';
 import { Connection } from './connection.ts';
@@ -59,11 +60,21 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
   // A tenant's stream is delivered in order; anything at or before the last id seen is a
   // redelivery (a reclaimed entry, a group recreated after a Redis restart) and is dropped.
   const lastDelivered = new Map<string, string>();
+  // The bus delivers at least once: a write retried across a Redis failure can land twice
+  // under two ids. A message is shown once, whatever the stream holds.
+  const seenMessages = new LRUCache<string, true>({ max: 50_000 });
   const unlisten = bus.onEvent((event) => {
     if (event.topic === 'control') return;
     const previous = lastDelivered.get(event.tenantId);
     if (previous && compareEventIds(event.id, previous) <= 0) return;
     lastDelivered.set(event.tenantId, event.id);
+    if (event.type === 'message.created') {
+      const messageId = (event.data.message as { id?: string } | undefined)?.id;
+      if (messageId) {
+        if (seenMessages.has(messageId)) return;
+        seenMessages.set(messageId, true);
+      }
+    }
     const direct = subscribers.get(keyOf(event.tenantId, event.topic));
     // The inbox (tenant topic) also follows every conversation's state.
     const inbox =
