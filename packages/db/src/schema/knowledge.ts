@@ -8,6 +8,7 @@ import {
   jsonb,
   pgTable,
   primaryKey,
+  smallint,
   text,
   unique,
   uniqueIndex,
@@ -122,6 +123,43 @@ export const knowledgeChunks = pgTable(
     ),
     index('knowledge_chunks_embedding_hnsw').using('hnsw', t.embedding.op('vector_cosine_ops')),
     index('knowledge_chunks_search_gin').using('gin', t.searchVector),
+  ],
+);
+
+/**
+ * The lexical index BM25 scores from: one row per term of a chunk's search_vector, with the
+ * term's frequency there (its number of positions) and the chunk's length (its token_count),
+ * so a query's postings score every candidate without reading the chunks, and only the best
+ * are then checked against knowledge_chunks (active, filters). Written with the chunk in the
+ * same transaction and deleted with it; a chunk's search_vector and token_count never change
+ * after insert. BM25 reads it through (tenant_id, term), which row-level security can use
+ * where it cannot use the GIN index on search_vector (`@@` is not leakproof); the index holds
+ * the other columns too, so the scan never visits the table. No foreign key to tenants: the
+ * chunk's cascade already removes postings with the tenant, and ingestion writes dozens of
+ * postings per chunk, each of which would pay for another check.
+ */
+export const knowledgePostings = pgTable(
+  'knowledge_postings',
+  {
+    tenantId: tenantId(),
+    chunkId: uuid('chunk_id')
+      .notNull()
+      .references(() => knowledgeChunks.id, { onDelete: 'cascade' }),
+    term: text('term').notNull(),
+    /** Positions of the term in the chunk's search_vector (at most 256 per lexeme). */
+    tf: smallint('tf').notNull(),
+    /** The chunk's token_count, copied: the length BM25 normalises by. */
+    chunkTokenCount: integer('chunk_token_count').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.chunkId, t.term] }),
+    index('knowledge_postings_tenant_term_idx').on(
+      t.tenantId,
+      t.term,
+      t.chunkId,
+      t.tf,
+      t.chunkTokenCount,
+    ),
   ],
 );
 

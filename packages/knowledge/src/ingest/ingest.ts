@@ -197,8 +197,11 @@ type ChunkOwner = {
 };
 
 /**
- * Writes a batch of chunks, not yet searchable. The lexical index weighs the title and
- * headings (A) above the passage; token_count is the passage length BM25 normalises by.
+ * Writes a batch of chunks, not yet searchable, with their postings (what BM25 scores from:
+ * each term of the chunk's search_vector, its frequency and the chunk's length). The lexical
+ * index weighs the title and headings (A) above the passage; token_count is the passage
+ * length BM25 normalises by. A re-run batch (a resumed job) keeps its chunks' search_vector
+ * and token_count, so postings already written stay as they are.
  */
 async function insertChunks(tx: Tx, owner: ChunkOwner, batch: Chunk[], vectors: number[][]) {
   const rows = batch.map((chunk, i) => ({
@@ -221,6 +224,13 @@ async function insertChunks(tx: Tx, owner: ChunkOwner, batch: Chunk[], vectors: 
                 as r(idx int, content text, heading_path text[], page int, context text, embedding text)) x
     on conflict (document_id, document_version, chunk_index) do update
       set embedding = excluded.embedding, model = excluded.model`);
+  await tx.execute(sql`
+    insert into knowledge_postings (tenant_id, term, chunk_id, tf, chunk_token_count)
+    select c.tenant_id, u.lexeme, c.id, cardinality(u.positions), c.token_count
+      from knowledge_chunks c cross join lateral unnest(c.search_vector) u
+     where c.document_id = ${owner.documentId}::uuid and c.document_version = ${owner.version}
+       and c.chunk_index = any(${sql.param(rows.map((r) => r.idx))}::int[])
+    on conflict do nothing`);
 }
 
 /**
