@@ -2,13 +2,14 @@
  * Fan-out benchmark: two instances, 1,000 WebSocket clients, a fixed message rate.
  *
  * Ours: two real server processes (apps/server/src/main.ts) on one fresh PostgreSQL database
- * (bench_fanout_<pid>, migrated here, dropped at the end) and one private redis-server. One
- * member signs up, creates a conversation and claims it, so what the member sends is stored as
- * a human agent's reply and no AI answer is generated. The clients (half on each instance) open
- * /ws with the member's cookie and subscribe to the conversation; a publisher socket on instance
- * A sends `send` frames whose text is JSON with a step id, a sequence number and the send time
- * (performance.now() of this process). Every subscriber gets a message.created event; latency
- * = receive time - send time. conversation.updated and presence frames are counted, not timed.
+ * (bench_fanout_<pid>_<round>, migrated here, dropped after the round) and one private
+ * redis-server. One member signs up, creates a conversation and claims it, so what the member
+ * sends is stored as a human agent's reply and no AI answer is generated. The clients (half on
+ * each instance) open /ws with the member's cookie and subscribe to the conversation; a publisher
+ * socket on instance A sends `send` frames whose text is JSON with a step id, a sequence number
+ * and the send time (performance.now() of this process). Every subscriber gets a message.created
+ * event; latency = receive time - send time. conversation.updated and presence frames are
+ * counted, not timed.
  *
  * Baseline: two Socket.IO 4 processes (bench/fanout/socketio-server.ts) with
  * @socket.io/redis-streams-adapter on the same Redis, websocket transport only; the same number
@@ -25,8 +26,9 @@
  * measured window, divided by its length), latency p50/p90/p99/max, and the cores each process
  * used meanwhile (from /proc).
  *
- * Env: FANOUT_CLIENTS (1000), FANOUT_RATES (messages/s per step, "10,20,50"), FANOUT_SECONDS (20),
- * FANOUT_WARMUP_SECONDS (2), FANOUT_ROUNDS (3), DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres).
+ * Env: FANOUT_CLIENTS (1000), FANOUT_RATES (messages/s per step, "10,20,50"), FANOUT_SECONDS
+ * (20), FANOUT_WARMUP_SECONDS (2), FANOUT_ROUNDS (3), DATABASE_URL (default
+ * postgres://postgres@127.0.0.1:5432/postgres; the bench database is created next to it).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -804,33 +806,51 @@ async function measureBaseline(redis: RedisServer, frameBytes: number, roundNo: 
 
 // ---- run -------------------------------------------------------------------------------
 
-type Step = ReturnType<typeof summarise> & { cpuCores: unknown };
+type Step = ReturnType<typeof summarise> & { cpuCores: { otherProcesses: number } | null };
 
-/** Per rate: the median of each headline metric over the rounds, and every round in full. */
+/** The median of each headline metric over some rounds of one step. */
+function medians(runs: Step[]) {
+  const pick = (f: (x: Step) => number) => median(runs.map(f));
+  return {
+    rounds: runs.length,
+    sent: pick((x) => x.sent),
+    delivered: pick((x) => x.delivered),
+    expected: pick((x) => x.expected),
+    deliveryRatio: pick((x) => x.deliveryRatio),
+    deliveredPerSecond: pick((x) => x.deliveredPerSecond),
+    latencyMs: {
+      p50: pick((x) => x.latencyMs.p50),
+      p90: pick((x) => x.latencyMs.p90),
+      p99: pick((x) => x.latencyMs.p99),
+      max: pick((x) => x.latencyMs.max),
+    },
+  };
+}
+
+/**
+ * Per rate: medians over every round, medians over the quiet rounds only (other processes used
+ * less than QUIET_CORES during the measured window; null when none was), and every round.
+ */
 function byRate<S extends Step>(rounds: S[][]) {
   return RATES.map((rate, i) => {
     const runs = rounds.map((r) => r[i]).filter((x): x is S => x !== undefined);
-    const pick = (f: (x: S) => number) => median(runs.map(f));
+    const quiet = runs.filter((x) => (x.cpuCores?.otherProcesses ?? 1) < QUIET_CORES);
     return {
       rate,
       clients: CLIENTS,
-      median: {
-        sent: pick((x) => x.sent),
-        delivered: pick((x) => x.delivered),
-        expected: pick((x) => x.expected),
-        deliveryRatio: pick((x) => x.deliveryRatio),
-        deliveredPerSecond: pick((x) => x.deliveredPerSecond),
-        latencyMs: {
-          p50: pick((x) => x.latencyMs.p50),
-          p90: pick((x) => x.latencyMs.p90),
-          p99: pick((x) => x.latencyMs.p99),
-          max: pick((x) => x.latencyMs.max),
-        },
-      },
+      median: medians(runs),
+      medianQuiet: quiet.length ? medians(quiet) : null,
       rounds: runs,
     };
   });
 }
+
+type Medians = ReturnType<typeof medians>;
+const ratioOf = (o: Medians, b: Medians) => ({
+  throughput: round(o.deliveredPerSecond / b.deliveredPerSecond, 3),
+  p50: round(o.latencyMs.p50 / b.latencyMs.p50, 3),
+  p99: round(o.latencyMs.p99 / b.latencyMs.p99, 3),
+});
 
 try {
   const redis = await startRedisServer();
@@ -854,15 +874,14 @@ try {
   const ours = byRate(oursRounds.map((r) => r.steps));
   const baseline = byRate(baselineRounds.map((r) => r.steps));
 
-  const ratio: Record<string, { throughput: number; p50: number; p99: number }> = {};
+  const ratio: Record<string, ReturnType<typeof ratioOf>> = {};
+  const ratioQuiet: Record<string, ReturnType<typeof ratioOf> | null> = {};
   for (const [i, o] of ours.entries()) {
     const b = baseline[i];
     if (!b) continue;
-    ratio[`${o.rate}/s`] = {
-      throughput: round(o.median.deliveredPerSecond / b.median.deliveredPerSecond, 3),
-      p50: round(o.median.latencyMs.p50 / b.median.latencyMs.p50, 3),
-      p99: round(o.median.latencyMs.p99 / b.median.latencyMs.p99, 3),
-    };
+    ratio[`${o.rate}/s`] = ratioOf(o.median, b.median);
+    ratioQuiet[`${o.rate}/s`] =
+      o.medianQuiet && b.medianQuiet ? ratioOf(o.medianQuiet, b.medianQuiet) : null;
   }
   writeResult('fanout', {
     ours: {
@@ -876,13 +895,14 @@ try {
       frameBytes: baselineFirst.frameBytes,
     },
     ratio,
+    ratioQuiet,
     unit: 'deliveries/s (one message reaching one client); latency in ms, send to receive; medians over rounds; ratio = ours / baseline of those medians per rate step (throughput: higher is better; p50, p99: lower is better)',
     notes: [
       `${CLIENTS} WebSocket clients split evenly over two instances (A, B) sharing one private redis-server (restarted empty between systems); one publisher socket on A sends at a fixed rate; rate steps ${RATES.join(', ')} messages/s, each ${WARMUP}s of warm-up (not measured) then ${SECONDS}s measured. A round runs ours (all steps) and then the baseline (all steps), never at the same time; ${ROUNDS} round(s), each with fresh processes, database and connections; per-rate medians over rounds, every round kept under steps[].rounds.`,
-      'ours: two `node --import tsx apps/server/src/main.ts` processes (LOG_LEVEL=warn, REALTIME_RATE_PER_SECOND=1000, REALTIME_RATE_BURST=1000) on one fresh, migrated PostgreSQL database; the member claimed the conversation, so each `send` frame is stored (one transaction that locks the conversation row) as an agent reply, published to the tenant Redis stream, read back by both instances (XREADGROUP, one group per instance) and delivered as message.created. Each message also fans out a conversation.updated frame (framesPerDelivery counts all frames per message.created). Our latency therefore includes the database write; publisherAckMs is send to the accepted ack on the publisher; database.stored/storedOutOfOrder check what the table kept, in created_at order.',
+      'ours: two `node --import tsx apps/server/src/main.ts` processes (LOG_LEVEL=warn, REALTIME_RATE_PER_SECOND=1000, REALTIME_RATE_BURST=1000) on one fresh, migrated PostgreSQL database; the member claimed the conversation, so each `send` frame is stored (one transaction that locks the conversation row) as an agent reply, published to the tenant Redis stream, read back by both instances (XREADGROUP, one group per instance) and delivered as message.created. framesPerDelivery counts every frame a subscriber got per message.created (above 1: extra frames such as conversation.updated). Our latency therefore includes the database write; publisherAckMs is send to the accepted ack on the publisher; database.stored/storedOutOfOrder check what the table kept, in created_at order.',
       `baseline: two Socket.IO 4.8 processes (bench/fanout/socketio-server.ts) with @socket.io/redis-streams-adapter 0.3.1 (ioredis client, RESP2, adapter defaults), websocket transport only, subscribers in one room; the publisher emits to A, which does io.to(room).emit('message', payload); the payload is padded so its frame is as large as our message.created frame (${oursFirst.frameBytes} bytes). Nothing is stored.`,
       'Latency = receive time - send time on one clock (performance.now() of the bench process, which holds all clients and the publisher, so a busy client event loop adds to both sides alike). delivered = deliveries of measured messages received by the end of the drain (until 3 s pass without one, at most 60 s after the last send; each client/message once; ours also waits, within those 60 s, until every send is answered, so no backlog spills into the next step); deliveredPerSecond = deliveries of any message of the step received inside the measured window / its length (it can exceed rate x clients while a backlog from the warm-up drains); expected = sent x clients.',
-      `Everything (4 server processes over a run, redis-server, PostgreSQL, ${CLIENTS} clients) shares this 2-core machine with whatever else runs on it: cpuCores gives cores used per process during each measured window (PostgreSQL: the backends of the bench database) and otherProcesses the rest of the machine; each step first waits up to ${QUIET_WAIT_MS / 1000}s for other processes to go below ${QUIET_CORES} cores (otherCoresBefore). Steps where otherProcesses is high are contended.`,
+      `Everything (4 server processes over a run, redis-server, PostgreSQL, ${CLIENTS} clients) shares this 2-core machine with whatever else runs on it: cpuCores gives cores used per process during each measured window (PostgreSQL: the backends of the bench database) and otherProcesses the rest of the machine; each step first waits up to ${QUIET_WAIT_MS / 1000}s for other processes to go below ${QUIET_CORES} cores (otherCoresBefore). Steps where otherProcesses is high are contended; medianQuiet and ratioQuiet use only the rounds whose measured window had otherProcesses < ${QUIET_CORES} cores (null when none had).`,
       'Target (issue): throughput at least Socket.IO’s and p99 no higher than Socket.IO’s; no pass/fail is computed here.',
     ],
   });
