@@ -30,7 +30,7 @@
  * (20), FANOUT_WARMUP_SECONDS (2), FANOUT_ROUNDS (3), DATABASE_URL (default
  * postgres://postgres@127.0.0.1:5432/postgres; the bench database is created next to it).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -118,23 +118,6 @@ async function stopProcess(server: ServerProcess): Promise<number | null> {
     return code;
   }
   return child.exitCode;
-}
-
-/** Like startServer (apps/server/test/process.ts), for the Socket.IO baseline script. */
-function startSocketIoServer(env: Record<string, string>, port: number): ServerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', SIO_SERVER], {
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d) => {
-    out += d;
-  });
-  child.stderr?.on('data', (d) => {
-    out += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, url: `http://127.0.0.1:${port}`, output: () => out, exited };
 }
 
 /** A server's output as counts per distinct line: pino's msg and err.message, or the raw text. */
@@ -738,8 +721,8 @@ function openSocketIo(port: number, role: 'sub' | 'pub'): Promise<Socket> {
 
 async function measureBaseline(redis: RedisServer, frameBytes: number, roundNo: number) {
   const [portA, portB] = [await freePort(), await freePort()];
-  const a = track(startSocketIoServer({ REDIS_URL: redis.url, INSTANCE_ID: 'sio-a' }, portA));
-  const b = track(startSocketIoServer({ REDIS_URL: redis.url, INSTANCE_ID: 'sio-b' }, portB));
+  const a = track(startServer({ REDIS_URL: redis.url, INSTANCE_ID: 'sio-a' }, portA, SIO_SERVER));
+  const b = track(startServer({ REDIS_URL: redis.url, INSTANCE_ID: 'sio-b' }, portB, SIO_SERVER));
   const servers = [a, b];
   defer(async () => Promise.all(servers.map(stopProcess)));
   await Promise.all(servers.map((s) => waitHealthy(s)));

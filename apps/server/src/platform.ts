@@ -107,6 +107,8 @@ export async function openPlatform(
         url: config.REDIS_URL,
         instanceId,
         maxLen: config.REALTIME_STREAM_MAXLEN,
+        // An answer watches its tenant for stop requests; reuse the group between answers.
+        lingerMs: 60_000,
         log: log.child({ module: 'bus' }),
       })
     : new MemoryBus({ maxLen: config.REALTIME_STREAM_MAXLEN });

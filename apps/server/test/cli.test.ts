@@ -7,7 +7,7 @@ import { openTestDatabase, type TestDatabase, testDrivers } from '@platform/db/t
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { commands } from '../src/cli/commands.ts';
 import { withPlatform } from '../src/cli/open.ts';
-import { tenantBySlug } from '../src/cli/tenant-by-slug.ts';
+import { tenantBySlug } from '../src/tenant-by-slug.ts';
 
 async function run(name: string, args: string[], config: ReturnType<typeof loadConfig>) {
   const out: string[] = [];

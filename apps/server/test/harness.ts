@@ -39,6 +39,8 @@ export type Harness = {
   post(url: string, body: unknown, cookie?: string): Promise<Reply>;
   query(path: string, cookie?: string, input?: unknown): Promise<Reply>;
   mutate(path: string, cookie: string | undefined, input: unknown): Promise<Reply>;
+  /** Uploads a document through knowledge.upload and waits until it is searchable; its id. */
+  ingest(cookie: string, fileName: string, text: string): Promise<string>;
   close(): Promise<void>;
 };
 
@@ -141,6 +143,25 @@ export async function startHarness(
     return { ...person, cookie, tenantId: owner.tenantId };
   };
 
+  const ingest: Harness['ingest'] = async (cookie, fileName, text) => {
+    const up = await mutate('knowledge.upload', cookie, {
+      fileName,
+      contentBase64: Buffer.from(text).toString('base64'),
+    });
+    const id = (up.body.result as { data: { document: { id: string } } } | undefined)?.data.document
+      .id;
+    if (!id) throw new Error(`upload failed: ${up.status} ${up.raw.body}`);
+    await platform.knowledge.start();
+    for (let i = 0; i < 600; i++) {
+      const got = await query('knowledge.get', cookie, { documentId: id });
+      const status = (got.body.result as { data: { status: string } }).data.status;
+      if (status === 'ready') return id;
+      if (status === 'failed') throw new Error(`ingestion of ${fileName} failed`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`${fileName} never became ready`);
+  };
+
   return {
     app,
     platform,
@@ -148,6 +169,7 @@ export async function startHarness(
     config,
     signUp,
     joinAs,
+    ingest,
     post,
     query,
     mutate,

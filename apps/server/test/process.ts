@@ -25,9 +25,16 @@ export type ServerProcess = {
   exited: Promise<number | null>;
 };
 
-/** Starts `npm start`'s entry point as a real process, as an operator would. */
-export function startServer(env: Record<string, string>, port: number): ServerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+/**
+ * Starts `npm start`'s entry point (or another server script) as a real process, as an
+ * operator would, collecting its output.
+ */
+export function startServer(
+  env: Record<string, string>,
+  port: number,
+  script: string = MAIN,
+): ServerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     env: {
       PATH: process.env.PATH ?? '',
       PORT: String(port),

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { testDrivers } from '@platform/db/testing';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Account, data, type Harness, PUBLIC_URL, startHarness } from './harness.ts';
+import { type Account, type Harness, PUBLIC_URL, startHarness } from './harness.ts';
 
 const RETURNS = `# Returns policy
 
@@ -127,17 +127,7 @@ describe.each(testDrivers())('REST conversations and widget sessions (%s)', (dri
     h = await startHarness(driver);
     owner = await h.signUp('Shoe Shop');
     other = await h.signUp('Other Shop');
-    const up = await h.mutate('knowledge.upload', owner.cookie, {
-      fileName: 'returns.md',
-      contentBase64: Buffer.from(RETURNS).toString('base64'),
-    });
-    documentId = data<{ document: { id: string } }>(up).document.id;
-    await h.platform.knowledge.start();
-    for (let i = 0; i < 600; i++) {
-      const got = await h.query('knowledge.get', owner.cookie, { documentId });
-      if (data<{ status: string }>(got).status === 'ready') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    documentId = await h.ingest(owner.cookie, 'returns.md', RETURNS);
     for (const [tenantId, key, origins] of [
       [owner.tenantId, keyA, [SHOP, 'https://*.example.org']],
       [other.tenantId, keyB, [SHOP]],

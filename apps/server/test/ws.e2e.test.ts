@@ -42,17 +42,7 @@ describe.each(testDrivers())('WebSocket /ws (%s)', (driver) => {
     url = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
     owner = await h.signUp('Sockets Inc');
     other = await h.signUp('Other Org');
-    const up = await h.mutate('knowledge.upload', owner.cookie, {
-      fileName: 'travel.md',
-      contentBase64: Buffer.from(HANDBOOK).toString('base64'),
-    });
-    documentId = data<{ document: { id: string } }>(up).document.id;
-    await h.platform.knowledge.start();
-    for (let i = 0; i < 400; i++) {
-      const got = await h.query('knowledge.get', owner.cookie, { documentId });
-      if (data<{ status: string }>(got).status === 'ready') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    documentId = await h.ingest(owner.cookie, 'travel.md', HANDBOOK);
   });
   afterAll(() => h?.close());
 
@@ -393,7 +383,32 @@ describe.each(testDrivers())('WebSocket /ws (%s)', (driver) => {
       model: null,
       tier: null,
     });
+    // Replayed from the database (the stream trimmed past it), it is just as redacted.
+    await h.mutate('conversations.tag', owner.cookie, { id: own.id, add: ['internal-note'] });
+    const last = v.lastEventId();
     await v.close();
+    for (let i = 0; i < 400; i++)
+      await h.platform.bus.publish({
+        tenantId: owner.tenantId,
+        topic: 'tenant',
+        type: 'ingestion.progress',
+        data: { i },
+      });
+    const back = await TestSocket.open(url, { token: mine.token, origin: 'https://shop.example' });
+    expect(
+      await back.request({ type: 'subscribe', conversationId: own.id, lastEventId: last }),
+    ).toMatchObject({
+      source: 'database',
+    });
+    const replayed = back.frames.filter((f) => f.type === 'event');
+    expect(replayed.length).toBeGreaterThan(1);
+    expect(JSON.stringify(replayed)).not.toContain('internal-note');
+    for (const f of replayed.filter((x) => x.event === 'message.created'))
+      expect((f.data as { message: Record<string, unknown> }).message).toMatchObject({
+        costMicros: null,
+        model: null,
+      });
+    await back.close();
   });
 
   it('members on the tenant topic follow the inbox and ingestion progress', async () => {

@@ -43,11 +43,19 @@ export interface RedisStreamsBusOptions {
   /** Unacked entries idle this long are claimed (and the claim runs this often). */
   claimIdleMs?: number;
   log?: BusLog;
+  /**
+   * How long a tenant stays watched after its last unwatch (default 0). Short watches, such as
+   * one answer listening for a stop, then reuse the group instead of creating and destroying
+   * one each time.
+   */
+  lingerMs?: number;
 }
 
 interface Watch {
   count: number;
   ready: Promise<void>;
+  /** Set while unwatched but kept for a while, in case it is watched again soon. */
+  linger?: NodeJS.Timeout | undefined;
 }
 
 const CLOSE_FLUSH_MS = 2000;
@@ -76,12 +84,14 @@ export class RedisStreamsBus implements EventBus {
   readonly #claimTimer: NodeJS.Timeout;
   #claiming = false;
   #closed = false;
+  readonly #lingerMs: number;
 
   constructor(options: RedisStreamsBusOptions) {
     this.#group = `${GROUP_PREFIX}${options.instanceId}`;
     this.#consumer = options.instanceId;
     this.#groupIdleMs = options.groupIdleMs ?? 3_600_000;
     this.#claimIdleMs = options.claimIdleMs ?? 30_000;
+    this.#lingerMs = options.lingerMs ?? 0;
     this.#log = options.log;
     const connection: RedisOptions = {
       // Fail fast instead of queueing inside ioredis: the outbox and the loops retry, in order.
@@ -151,6 +161,8 @@ export class RedisStreamsBus implements EventBus {
     if (this.#closed) return Promise.reject(new Error('event bus is closed'));
     const existing = this.#watches.get(tenantId);
     if (existing) {
+      clearTimeout(existing.linger);
+      existing.linger = undefined;
       existing.count++;
       return existing.ready;
     }
@@ -163,6 +175,16 @@ export class RedisStreamsBus implements EventBus {
   unwatch(tenantId: string): void {
     const watch = this.#watches.get(tenantId);
     if (!watch || --watch.count > 0) return;
+    if (this.#lingerMs > 0) {
+      watch.linger = setTimeout(() => this.#release(tenantId, watch), this.#lingerMs);
+      watch.linger.unref();
+      return;
+    }
+    this.#release(tenantId, watch);
+  }
+
+  #release(tenantId: string, watch: Watch): void {
+    if (this.#watches.get(tenantId) !== watch || watch.count > 0) return;
     this.#watches.delete(tenantId);
     if (this.#reading.delete(tenantId)) this.#reader.wake();
     // Nobody here reads it any more: without the group, nothing piles up as pending for us.
@@ -214,6 +236,7 @@ export class RedisStreamsBus implements EventBus {
     await this.#outbox.close(CLOSE_FLUSH_MS);
     this.#cmd.disconnect();
     this.#listeners.clear();
+    for (const watch of this.#watches.values()) clearTimeout(watch.linger);
     this.#watches.clear();
     this.#reading.clear();
   }

@@ -358,6 +358,23 @@ describe.skipIf(!hasRedisServer)('RedisStreamsBus (redis)', () => {
     await eventually(async () => expect(await names()).toEqual(['someone-else']));
   });
 
+  it('with lingerMs, keeps a group through a quick unwatch and watch, then destroys it', async () => {
+    const tenant = randomUUID();
+    const key = `rt:{${tenant}}`;
+    const bus = open({ instanceId: 'lingerer', lingerMs: 300 });
+    const names = async () =>
+      ((await raw.xinfo('GROUPS', key)) as unknown[][]).map((g) => g[1]).sort();
+    await bus.watch(tenant);
+    bus.unwatch(tenant);
+    await sleep(50);
+    expect(await names()).toEqual(['i:lingerer']);
+    await bus.watch(tenant);
+    await sleep(400);
+    expect(await names()).toEqual(['i:lingerer']);
+    bus.unwatch(tenant);
+    await eventually(async () => expect(await names()).toEqual([]));
+  });
+
   it('keeps events while Redis is down and reports them as pending', async () => {
     const own = await startRedisServer();
     const bus = open({ url: own.url });

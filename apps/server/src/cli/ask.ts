@@ -1,11 +1,11 @@
 import { type Actor, asDomainError } from '@platform/api';
 import { z } from 'zod';
+import { tenantBySlug } from '../tenant-by-slug.ts';
 import { parseCommandArgs } from './args.ts';
 import { printSummary } from './ask-print.ts';
 import { askRunningServer, isHeldByServer } from './ask-remote.ts';
 import type { Command } from './command.ts';
 import { withPlatform } from './open.ts';
-import { tenantBySlug } from './tenant-by-slug.ts';
 import { UsageError } from './usage-error.ts';
 
 const usage = `npm run -s platform -- ask --tenant <slug> [--conversation <id>] [--json] "<question>"

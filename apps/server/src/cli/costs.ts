@@ -1,9 +1,9 @@
 import { microsToUsd, monthOf, readBudgetStatus } from '@platform/ai';
 import { sql } from 'drizzle-orm';
+import { tenantBySlug } from '../tenant-by-slug.ts';
 import { parseCommandArgs } from './args.ts';
 import type { Command } from './command.ts';
 import { withPlatform } from './open.ts';
-import { tenantBySlug } from './tenant-by-slug.ts';
 import { UsageError } from './usage-error.ts';
 
 const usage = `npm run platform -- costs --tenant <slug> [--month YYYY-MM] [--json]

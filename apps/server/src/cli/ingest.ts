@@ -3,10 +3,10 @@ import { schema } from '@platform/db';
 import { addDocument, KnowledgeInputError } from '@platform/knowledge';
 import { SingleBar } from 'cli-progress';
 import { and, eq, inArray } from 'drizzle-orm';
+import { tenantBySlug } from '../tenant-by-slug.ts';
 import { parseCommandArgs } from './args.ts';
 import type { Command } from './command.ts';
 import { withPlatform } from './open.ts';
-import { tenantBySlug } from './tenant-by-slug.ts';
 import { UsageError } from './usage-error.ts';
 import { walkFiles } from './walk-files.ts';
 

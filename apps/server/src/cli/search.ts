@@ -2,10 +2,10 @@ import { createInterface } from 'node:readline';
 import { schema } from '@platform/db';
 import { embedQuery, type SearchResult, searchKnowledge } from '@platform/knowledge';
 import { eq } from 'drizzle-orm';
+import { tenantBySlug } from '../tenant-by-slug.ts';
 import { parseCommandArgs } from './args.ts';
 import type { Command } from './command.ts';
 import { withPlatform } from './open.ts';
-import { tenantBySlug } from './tenant-by-slug.ts';
 import { UsageError } from './usage-error.ts';
 
 const usage = `npm run -s platform -- search --tenant <slug> [--k 5] [--collection <name>] (--jsonl | <query...>)

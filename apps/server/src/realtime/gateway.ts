@@ -162,11 +162,12 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
     if (conversationId) await conversations.get(actor, conversationId);
     const topic: Topic = conversationId ? conversationTopic(conversationId) : 'tenant';
     const key = keyOf(c.tenantId, topic);
+    // Live events wait while missed ones are replayed, so nothing arrives out of order.
+    if (!c.held.has(key)) c.held.set(key, []);
     if (!c.topics.has(key)) {
-      c.held.set(key, []);
       addSubscriber(c, key);
       await bus.watch(c.tenantId);
-    } else c.held.set(key, c.held.get(key) ?? []);
+    }
     let replayed = 0;
     let source: 'none' | 'stream' | 'database' = 'none';
     let lastSent = f.lastEventId ?? null;
@@ -185,21 +186,21 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
             conversationId,
             f.lastEventId,
           );
+          // As events, so a visitor's copy goes through the same redaction as live ones.
+          const tenantId = c.tenantId;
           for (const message of messages)
-            c.send({
-              v: 1,
-              type: 'event',
+            sendEvent(c, {
               id: `${Date.parse(message.createdAt)}-0`,
+              tenantId,
               topic,
-              event: 'message.created',
+              type: 'message.created',
               data: { conversationId, message },
             });
-          c.send({
-            v: 1,
-            type: 'event',
+          sendEvent(c, {
             id: `${Date.now()}-0`,
+            tenantId,
             topic,
-            event: 'conversation.updated',
+            type: 'conversation.updated',
             data: { conversationId, conversation },
           });
           replayed = messages.length + 1;

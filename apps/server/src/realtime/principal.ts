@@ -1,7 +1,7 @@
 import type { Actor } from '@platform/api';
 import { isOperatorToken } from '@platform/auth';
-import { sql } from 'drizzle-orm';
 import type { Platform } from '../platform.ts';
+import { tenantBySlug } from '../tenant-by-slug.ts';
 import { memberOrigins } from './origins.ts';
 
 export type Principal = { actor: Actor; audience: 'member' | 'visitor'; origin: string | null };
@@ -38,16 +38,9 @@ export function createPrincipalResolver(platform: Platform) {
     if (!isOperatorToken(platform.config.AUTH_SECRET, token) || headers.origin)
       return { status: 401, code: 'unauthorized', message: 'The operator token is invalid' };
     const slug = headers.tenantSlug;
-    const rows = slug
-      ? (
-          (await platform.db.withAuth((tx) =>
-            tx.execute(sql`select id, slug from platform_list_tenants()`),
-          )) as unknown as {
-            rows: Array<{ id: string; slug: string }>;
-          }
-        ).rows
-      : [];
-    const tenant = rows.find((r) => r.slug === slug);
+    const tenant = slug
+      ? await tenantBySlug(platform.db, slug, { createIfMissing: false })
+      : undefined;
     if (!tenant)
       return {
         status: 403,

@@ -1,4 +1,4 @@
-import type { ConversationView } from '@platform/api';
+import { type ConversationView, visitorConversation } from '@platform/api';
 import type { FastifyRequest } from 'fastify';
 import type { Platform } from '../platform.ts';
 import { createPrincipalResolver, isRefusal, type Principal } from '../realtime/principal.ts';
@@ -24,9 +24,6 @@ export function createCaller(platform: Platform) {
 
 export type Caller = ReturnType<typeof createCaller>;
 
-/** A conversation as its caller may see it: visitors get no tags, assignee or handoff reason. */
-export function conversationFor(view: ConversationView, audience: Principal['audience']) {
-  if (audience === 'member') return view;
-  const { tags: _t, assignedUserId: _a, handoffReason: _h, ...visible } = view;
-  return visible;
-}
+/** A conversation as its caller may see it (visitors through the views' own redaction). */
+export const conversationFor = (view: ConversationView, audience: Principal['audience']) =>
+  audience === 'member' ? view : visitorConversation(view);

@@ -5,7 +5,7 @@ import { DomainError } from '../errors.ts';
 import { type Actor, assertMember } from './actor.ts';
 import { type ConversationDeps, inTenant } from './deps.ts';
 import { assistantName, loadConversation } from './store.ts';
-import { type ConversationView, conversationView, type MessageView, messageView } from './views.ts';
+import { type ConversationView, conversationView, type MessageView, messageFor } from './views.ts';
 
 const c = schema.chatSessions;
 const m = schema.messages;
@@ -124,6 +124,6 @@ export async function listMessages(
       .limit(opts.limit ?? 200);
     return rows
       .reverse()
-      .map((r) => messageView(r, actor.kind === 'visitor' ? 'visitor' : 'member'));
+      .map((r) => messageFor(r, actor.kind === 'visitor' ? 'visitor' : 'member'));
   });
 }

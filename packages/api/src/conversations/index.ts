@@ -3,4 +3,11 @@ export { DEFAULT_HANDOFF_RULES, type HandoffRules, handoffRulesInput } from './h
 export type { InboxQuery } from './inbox.ts';
 export { REPLY_QUEUE, type SendHooks, type SendInput, type SendOutcome } from './send.ts';
 export { type ConversationService, createConversationService } from './service.ts';
-export type { AnsweredBy, ConversationView, MessageView } from './views.ts';
+export {
+  type AnsweredBy,
+  type ConversationView,
+  type MessageView,
+  type VisitorConversationView,
+  visitorConversation,
+  visitorMessage,
+} from './views.ts';

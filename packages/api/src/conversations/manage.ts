@@ -102,7 +102,7 @@ async function transition(
       note: appended?.row ?? null,
     };
   });
-  if (out.note) publishMessage(deps, actor.tenantId, messageView(out.note, 'member'));
+  if (out.note) publishMessage(deps, actor.tenantId, messageView(out.note));
   publishConversation(deps, actor.tenantId, out.view);
   return out.view;
 }
@@ -117,7 +117,7 @@ export function requestHuman(deps: ConversationDeps, actor: Actor, id: string, r
     return { view: await viewOf(tx, moved.conversation), note: moved.note };
   }).then(({ view, note }) => {
     if (note) {
-      publishMessage(deps, actor.tenantId, messageView(note, 'member'));
+      publishMessage(deps, actor.tenantId, messageView(note));
       publishConversation(deps, actor.tenantId, view);
     }
     return view;

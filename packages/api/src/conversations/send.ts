@@ -29,7 +29,7 @@ import {
   updateConversation,
   viewOf,
 } from './store.ts';
-import { type MessageView, messageView } from './views.ts';
+import { type MessageView, messageFor, messageView } from './views.ts';
 
 export const REPLY_QUEUE = 'conversation-replies';
 
@@ -200,11 +200,11 @@ export async function sendMessage(
   });
 
   const audience = actor.kind === 'visitor' ? 'visitor' : 'member';
-  const message = messageView(stored.message, audience);
+  const message = messageFor(stored.message, audience);
   if (stored.duplicate) return { message, reply: null, handoff: null, duplicate: true };
   hooks.onAccepted?.(message);
-  publishMessage(deps, actor.tenantId, messageView(stored.message, 'member'));
-  if (stored.note) publishMessage(deps, actor.tenantId, messageView(stored.note, 'member'));
+  publishMessage(deps, actor.tenantId, messageView(stored.message));
+  if (stored.note) publishMessage(deps, actor.tenantId, messageView(stored.note));
   if (stored.view)
     publishConversation(
       deps,
@@ -229,7 +229,7 @@ export async function sendMessage(
   });
   return {
     message,
-    reply: answered.reply ? messageView(answered.reply, audience) : null,
+    reply: answered.reply ? messageFor(answered.reply, audience) : null,
     handoff: answered.handoff,
     duplicate: false,
   };
@@ -421,10 +421,10 @@ export async function writeAnswer(
 
   if (failure && !(failure instanceof BudgetExhaustedError))
     deps.log.error({ err: failure, conversationId: conversation.id }, 'answer failed');
-  if (saved.reply && saved.view) publishMessage(deps, tenantId, messageView(saved.reply, 'member'));
-  if (saved.note) publishMessage(deps, tenantId, messageView(saved.note, 'member'));
+  if (saved.reply && saved.view) publishMessage(deps, tenantId, messageView(saved.reply));
+  if (saved.note) publishMessage(deps, tenantId, messageView(saved.note));
   if ('extraNote' in saved && saved.extraNote)
-    publishMessage(deps, tenantId, messageView(saved.extraNote, 'member'));
+    publishMessage(deps, tenantId, messageView(saved.extraNote));
   if (saved.view) publishConversation(deps, tenantId, saved.view, saved.change);
   if (failure instanceof BudgetExhaustedError && conversation.channel !== 'widget') throw failure;
   return { reply: saved.reply, handoff: saved.handoff };

@@ -84,35 +84,59 @@ export type MessageView = {
   createdAt: string;
 };
 
-/**
- * A message as participants see it. Visitors do not see what an answer cost or which model
- * wrote it; members do.
- */
-export function messageView(row: MessageRow, audience: 'member' | 'visitor'): MessageView {
-  const internal = audience === 'member';
+/** A message as stored, with everything members may see. */
+export function messageView(row: MessageRow): MessageView {
   return {
     id: row.id,
     conversationId: row.sessionId,
-    author: {
-      type: row.authorType,
-      name: row.authorName,
-      userId: internal ? row.authorUserId : null,
-    },
+    author: { type: row.authorType, name: row.authorName, userId: row.authorUserId },
     role: row.role,
     text: row.content,
     status: row.status,
     citations: row.citations,
     replyTo: row.replyTo,
     clientMessageId: row.clientMessageId,
-    tier: internal ? row.tier : null,
-    provider: internal ? row.provider : null,
-    model: internal ? row.model : null,
-    cacheHit: internal ? row.cacheHit : null,
-    costMicros: internal ? row.costMicros : null,
+    tier: row.tier,
+    provider: row.provider,
+    model: row.model,
+    cacheHit: row.cacheHit,
+    costMicros: row.costMicros,
     latency:
-      internal && row.totalMs !== null
+      row.totalMs !== null
         ? { retrievalMs: row.retrievalMs, firstTokenMs: row.firstTokenMs, totalMs: row.totalMs }
         : null,
     createdAt: row.createdAt.toISOString(),
   };
 }
+
+/**
+ * What a widget visitor may see of a message: no cost, model or routing details, and no
+ * member user ids. Every channel (events, REST, replay) redacts through here.
+ */
+export function visitorMessage(message: MessageView): MessageView {
+  return {
+    ...message,
+    author: { ...message.author, userId: null },
+    tier: null,
+    provider: null,
+    model: null,
+    cacheHit: null,
+    costMicros: null,
+    latency: null,
+  };
+}
+
+export type VisitorConversationView = Omit<
+  ConversationView,
+  'tags' | 'assignedUserId' | 'handoffReason'
+>;
+
+/** What a visitor may see of a conversation: no internal tags, assignee id or handoff reason. */
+export function visitorConversation(view: ConversationView): VisitorConversationView {
+  const { tags: _t, assignedUserId: _a, handoffReason: _h, ...visible } = view;
+  return visible;
+}
+
+/** A message for the given audience. */
+export const messageFor = (row: MessageRow, audience: 'member' | 'visitor'): MessageView =>
+  audience === 'member' ? messageView(row) : visitorMessage(messageView(row));
