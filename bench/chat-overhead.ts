@@ -674,7 +674,8 @@ async function main() {
   const acceptedOurs = round(percentile(accepted.ours, 0.5));
   const acceptedWs = round(percentile(accepted.ws, 0.5));
   const met = overhead <= TARGET_MS;
-  const modelPart = round(o.p50 - acceptedOurs - storedOurs.retrievalMs);
+  // Retrieval starts once the conversation is loaded and runs while the question is stored.
+  const afterRetrieval = round(o.p50 - storedOurs.retrievalMs);
   const result = {
     ours: {
       inProcess: {
@@ -694,10 +695,11 @@ async function main() {
       targetP50OverheadMs: TARGET_MS,
       targetMet: met,
       breakdownP50Ms: {
-        'store the question (tx until onAccepted)': acceptedOurs,
-        'embed + retrieve + route + read keys (messages.retrieval_ms)': storedOurs.retrievalMs,
-        'the rest: event publishing, the model call through the AI SDK to its first delta':
-          modelPart,
+        'store the question (tx until onAccepted; retrieval runs meanwhile)': acceptedOurs,
+        'retrieval: embed, vector and BM25 side by side, join, budget and keys (messages.retrieval_ms)':
+          storedOurs.retrievalMs,
+        'the rest: loading the conversation, routing, the model call through the AI SDK to its first delta':
+          afterRetrieval,
       },
       phasesAloneP50Ms: phaseMedians,
       tracedSends: tracedTimeline,
@@ -738,7 +740,7 @@ async function main() {
     notes:
       `p50 time to first token: ${b.p50} ms calling the model server directly, ${o.p50} ms through conversations.send (overhead ${overhead} ms), ${w.p50} ms over the WebSocket (overhead ${overheadWs} ms); ` +
       `target p50 overhead <= ${TARGET_MS} ms on PostgreSQL with ${kb.chunks} chunks: ${met ? 'met' : 'NOT met'}. ` +
-      `Where the in-process time goes (medians): storing the question ${acceptedOurs} ms, embedding + retrieval + routing ${storedOurs.retrievalMs} ms (messages.retrieval_ms), the rest (publishing the question's events, the model call through the AI SDK to its first delta) ~${modelPart} ms. ` +
+      `Where the in-process time goes (medians): retrieval ${storedOurs.retrievalMs} ms (messages.retrieval_ms: embedding, vector and BM25 search side by side, the join, budget and keys), started once the conversation is loaded, while the question is stored (${acceptedOurs} ms until onAccepted); the rest (loading the conversation, routing, the model call through the AI SDK to its first delta) ~${afterRetrieval} ms. ` +
       `Alone, bm25Search takes ${phaseMedians['bm25 search (top 50)']} ms (${phaseMedians['bm25 search (top 50) as the table owner, without RLS']} ms without row-level security) and vectorSearch ${phaseMedians['vector search (top 50)']} ms; a question's terms occur in ${Math.round(percentile(candidateShares, 0.5) * 100)}% of the chunks (median), all of which BM25 scores; see phasesAloneP50Ms and tracedSends for the statement-by-statement timeline (tracing adds its own overhead). ` +
       `Stored medians: first_token_ms ${storedOurs.firstTokenMs}, total_ms ${storedOurs.totalMs}. ` +
       `Each call asks a new question (answer cache off), a new conversation every ${QUESTIONS_PER_CONVERSATION} questions; variants interleaved in rotating order, ${WARMUP} warm-up iterations dropped; one run on a shared 2-core machine.`,

@@ -8,6 +8,8 @@ declare module 'fastify' {
       drained(timeoutMs: number): Promise<boolean>;
       /** Ends a hijacked request's count (hijacked replies never reach onSend). */
       done(request: FastifyRequest): void;
+      /** Counts work that is not a request (a WebSocket frame's handler); call the result when it ends. */
+      hold(): () => void;
     };
   }
 }
@@ -15,8 +17,8 @@ declare module 'fastify' {
 const counted = new WeakSet<FastifyRequest>();
 
 /**
- * Counts handlers from arrival to their reply. `server.close()` only waits for sockets, and
- * a client that hangs up leaves its handler running; shutdown waits for this count to reach
+ * Counts handlers from arrival to their reply, and WebSocket frames' handlers (`hold`).
+ * `server.close()` only waits for sockets, and a client that hangs up leaves its handler running; shutdown waits for this count to reach
  * zero before closing the database, so no transaction is cut off.
  */
 export function trackInFlight(app: FastifyInstance) {
@@ -26,18 +28,29 @@ export function trackInFlight(app: FastifyInstance) {
     counted.add(request);
     active++;
   });
-  const done = (request: FastifyRequest) => {
-    if (!counted.delete(request)) return;
+  const release = () => {
     active--;
     if (active === 0) {
       for (const wake of waiters) wake();
       waiters = [];
     }
   };
+  const done = (request: FastifyRequest) => {
+    if (counted.delete(request)) release();
+  };
+  const hold = () => {
+    active++;
+    let held = true;
+    return () => {
+      if (held) release();
+      held = false;
+    };
+  };
   app.addHook('onSend', async (request) => done(request));
   app.decorate('inFlight', {
     count: () => active,
     done,
+    hold,
     drained: (timeoutMs: number) =>
       active === 0
         ? Promise.resolve(true)

@@ -32,6 +32,8 @@ describe.skipIf(!runs)('two instances, one Redis (postgres)', () => {
   let vendor: FakeVendors;
   let a: ServerProcess;
   let b: ServerProcess;
+  let c: ServerProcess | undefined;
+  let env: Record<string, string>;
   let cookie = '';
 
   const post = async (server: ServerProcess, path: string, body: unknown) => {
@@ -46,8 +48,8 @@ describe.skipIf(!runs)('two instances, one Redis (postgres)', () => {
     });
     return { res, body: (await res.json()) as { result?: { data: Record<string, unknown> } } };
   };
-  const newConversation = async () =>
-    String((await post(a, '/trpc/conversations.create', {})).body.result?.data.id);
+  const newConversation = async (on: ServerProcess = a) =>
+    String((await post(on, '/trpc/conversations.create', {})).body.result?.data.id);
   const open = (server: ServerProcess) => TestSocket.open(server.url, { cookie, origin: ORIGIN });
   const subscribe = (s: TestSocket, conversationId: string, lastEventId?: string) =>
     s.request({ type: 'subscribe', conversationId, ...(lastEventId ? { lastEventId } : {}) });
@@ -57,7 +59,7 @@ describe.skipIf(!runs)('two instances, one Redis (postgres)', () => {
     redis = await startRedisServer();
     // A hosted model behind a local fake, so an answer can be held open mid-stream.
     vendor = await startFakeVendors();
-    const env = {
+    env = {
       DATABASE_URL: t.url ?? '',
       REDIS_URL: redis.url,
       AUTH_SECRET: randomBytes(32).toString('base64url'),
@@ -95,8 +97,8 @@ describe.skipIf(!runs)('two instances, one Redis (postgres)', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const server of [a, b]) server?.child.kill('SIGKILL');
-    await Promise.all([a?.exited, b?.exited]);
+    for (const server of [a, b, c]) server?.child.kill('SIGKILL');
+    await Promise.all([a?.exited, b?.exited, c?.exited]);
     await redis?.stop();
     await vendor?.close();
     await t?.close();
@@ -216,5 +218,40 @@ describe.skipIf(!runs)('two instances, one Redis (postgres)', () => {
     );
     expect((answer.data as { message: Message }).message.text).toBe('The whole answer.');
     await Promise.all([resumed.close(), onB.close(), watcher.close()]);
+  });
+
+  it('an instance told to stop finishes the answer it is writing before it closes', async () => {
+    c = startServer(
+      { ...env, INSTANCE_ID: 'c', DATA_DIR: `/tmp/platform-mi-${process.pid}-c` },
+      await freePort(),
+    );
+    await waitHealthy(c);
+    const asked = await newConversation(b); // A is gone (the test before killed it)
+    const onC = await open(c);
+    const watcher = await open(b);
+    await subscribe(onC, asked);
+    await subscribe(watcher, asked);
+    const text = 'Refunds are paid within fourteen days of the return arriving.';
+    // About a second of streaming: the stop arrives in the middle of it.
+    vendor.enqueue('openai', { type: 'text', text, intervalMs: 60 });
+    onC.send({ type: 'send', conversationId: asked, text: 'How fast are refunds paid?' });
+    await watcher.waitFor((f) => f.event === 'message.delta');
+    c.child.kill('SIGTERM');
+    // Its own socket is closed at once (1001), so its client can reconnect elsewhere...
+    await expect.poll(() => onC.closed?.code, { timeout: 10_000 }).toBe(1001);
+    // ...while the answer is finished, stored and published before the bus and database close.
+    const answer = await watcher.waitFor(
+      isMessage((m) => m.author.type === 'ai'),
+      {
+        timeoutMs: 20_000,
+      },
+    );
+    expect((answer.data as { message: Message }).message).toMatchObject({
+      text,
+      status: 'complete',
+    });
+    expect(await c.exited).toBe(0);
+    expect(c.output()).not.toMatch(/Cannot use a pool|answer failed|shutdown failed/);
+    await watcher.close();
   });
 });

@@ -122,6 +122,80 @@ describe.each(testDrivers())('WebSocket /ws (%s)', (driver) => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('tells watchers who joins and leaves, a crowd in a few events', async () => {
+    const conversation = await newConversation(owner);
+    const a = await open(owner);
+    await a.request({ type: 'subscribe', conversationId: conversation.id });
+    type Change = {
+      joined: Array<{ connectionId: string }>;
+      left: Array<{ connectionId: string }>;
+      more: number;
+    };
+    const changes = () => a.events('presence', conversation.id).map((f) => f.data as Change);
+    const crowd = await Promise.all(Array.from({ length: 30 }, () => open(owner)));
+    const ids = await Promise.all(
+      crowd.map(async (s) => String((await s.waitFor((f) => f.type === 'hello')).connectionId)),
+    );
+    await Promise.all(
+      crowd.map((s) => s.request({ type: 'subscribe', conversationId: conversation.id })),
+    );
+    const joined = () => changes().reduce((n, c) => n + c.joined.length + c.more, 0);
+    // a's own join, then the 30: gathered into a few events rather than one each.
+    await expect.poll(joined, { timeout: 5_000 }).toBe(31);
+    expect(changes().length).toBeLessThan(10);
+    const aId = String((await a.waitFor((f) => f.type === 'hello')).connectionId);
+    for (const w of changes().flatMap((c) => c.joined))
+      expect([aId, ...ids]).toContain(w.connectionId);
+    await crowd[0]?.close();
+    await expect
+      .poll(() => changes().some((c) => c.left.some((w) => w.connectionId === ids[0])), {
+        timeout: 5_000,
+      })
+      .toBe(true);
+    await Promise.all([a.close(), ...crowd.slice(1).map((s) => s.close())]);
+  });
+
+  it('shows a message, a delta or an alert once when the bus delivers it twice under two ids', async () => {
+    const conversation = await newConversation(owner);
+    const a = await open(owner);
+    await a.request({ type: 'subscribe', conversationId: conversation.id });
+    await a.request({ type: 'subscribe' }); // the tenant topic
+    const topic = `conversation:${conversation.id}` as const;
+    const tenantId = owner.tenantId;
+    const message = { id: crypto.randomUUID(), text: 'once', author: { type: 'member' } };
+    const delta = { conversationId: conversation.id, messageId: message.id, index: 0, delta: 'x' };
+    const alert = { alertId: crypto.randomUUID(), thresholdPercent: 80 };
+    // As a write retried across a Redis failure lands: the same event, a new id each time.
+    for (let i = 0; i < 2; i++) {
+      await h.platform.bus.publish({ tenantId, topic, type: 'message.delta', data: delta });
+      await h.platform.bus.publish({
+        tenantId,
+        topic,
+        type: 'message.created',
+        data: { conversationId: conversation.id, message },
+      });
+      await h.platform.bus.publish({
+        tenantId,
+        topic: 'tenant',
+        type: 'budget.alert',
+        data: alert,
+      });
+    }
+    await h.platform.bus.publish({
+      tenantId,
+      topic,
+      type: 'message.delta',
+      data: { ...delta, index: 1 },
+    });
+    await a.waitFor(
+      (f) => f.event === 'message.delta' && (f.data as { index: number }).index === 1,
+    );
+    expect(a.events('message.delta', conversation.id)).toHaveLength(2);
+    expect(a.events('message.created', conversation.id)).toHaveLength(1);
+    expect(a.events('budget.alert')).toHaveLength(1);
+    await a.close();
+  });
+
   it('answers bad frames with an error naming the problem and keeps everyone connected', async () => {
     const a = await open(owner);
     const bystander = await open(owner);

@@ -1,4 +1,5 @@
 export type { AnswerInput, AnswerResult } from './answer/answer.ts';
+export type { PreparedQuestion, PrepareInput } from './answer/prepare.ts';
 export { retrievalConfidence } from './answer/retrieval-confidence.ts';
 export { type RoutedQuestion, routeQuestion } from './answer/route-question.ts';
 export { lookupAnswer, sameSpecifics, storeAnswer } from './cache/answer-cache.ts';

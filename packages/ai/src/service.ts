@@ -1,9 +1,9 @@
 import type { Config } from '@platform/config';
-import { createWorker, type Database, type Tx } from '@platform/db';
+import { createWorker, type Database } from '@platform/db';
 import { createLocalEmbedder, type Embedder } from '@platform/knowledge';
 import { type AnswerDeps, type AnswerInput, answerQuestion, answerText } from './answer/answer.ts';
+import { type PrepareInput, prepareQuestion } from './answer/prepare.ts';
 import { KeyCipher } from './credentials/cipher.ts';
-import { tenantCredentials } from './credentials/store.ts';
 import { AiEvents } from './events.ts';
 import type { Candidate } from './generate/stream-with-fallback.ts';
 import { COST_QUEUE, rollupDay } from './ledger/rollup.ts';
@@ -124,14 +124,13 @@ export function createAiService(db: Database, options: AiServiceOptions) {
     }
   };
 
-  async function candidates(
-    tx: Tx,
+  function candidates(
     tenantId: string,
     decision: RouteDecision,
-  ): Promise<Candidate[]> {
+    own: CredentialsByProvider,
+  ): Candidate[] {
     if (decision.offlineOnly)
       return toCandidates([{ ref: OFFLINE, tier: decision.tier }], {}, tenantId);
-    const own = await tenantCredentials(tx, tenantId, cipher);
     const creds = (ref: ModelRef) =>
       ref.provider === 'offline' ? undefined : (own[ref.provider] ?? platform[ref.provider]);
     const order = fallbackOrder(decision.tier, chains, (ref) =>
@@ -169,6 +168,7 @@ export function createAiService(db: Database, options: AiServiceOptions) {
     totalTimeoutMs: config.AI_TOTAL_TIMEOUT_MS,
     maxOutputTokens: MAX_OUTPUT_TOKENS,
     cacheMinSimilarity: config.ANSWER_CACHE_MIN_SIMILARITY,
+    cipher,
     candidates,
   };
 
@@ -192,6 +192,8 @@ export function createAiService(db: Database, options: AiServiceOptions) {
     breakers,
     /** Streams text deltas; the generator's return value is the complete AnswerResult. */
     answer: (input: AnswerInput) => answerQuestion(deps, input),
+    /** Starts the reads an answer needs; pass the promise to answer() as `prepared`. */
+    prepare: (input: PrepareInput) => prepareQuestion(deps, input),
     answerText: (input: AnswerInput) => answerText(deps, input),
     start: () => rollups.start(),
     stop: () => rollups.stop(),

@@ -30,6 +30,8 @@ export type Reply =
       usage?: { input: number; output: number; cached?: number };
       /** Number of text deltas when streaming (default: one per word). */
       chunks?: number;
+      /** Pause between streamed events, to hold an answer open for a while (default 0). */
+      intervalMs?: number;
     }
   | { type: 'status'; status: number; message?: string; headers?: Record<string, string> }
   /** Read the request, never answer until close(). */
@@ -520,7 +522,12 @@ export async function startFakeVendors(): Promise<FakeVendors> {
     res.on('close', () => open.delete(res));
   };
 
-  function answer(vendor: Vendor, reply: Reply, call: Call, res: ServerResponse): void {
+  async function answer(
+    vendor: Vendor,
+    reply: Reply,
+    call: Call,
+    res: ServerResponse,
+  ): Promise<void> {
     switch (reply.type) {
       case 'hang':
         keepOpen(res);
@@ -586,7 +593,11 @@ export async function startFakeVendors(): Promise<FakeVendors> {
           'cache-control': 'no-cache',
           ...vendorHeaders(vendor),
         });
-        for (const e of events) res.write(formatEvent(vendor, e));
+        const interval = reply.type === 'text' ? (reply.intervalMs ?? 0) : 0;
+        for (const e of events) {
+          if (interval && !res.destroyed) await new Promise((r) => setTimeout(r, interval));
+          res.write(formatEvent(vendor, e));
+        }
         if (complete) res.end();
         else keepOpen(res);
         return;
@@ -638,7 +649,7 @@ export async function startFakeVendors(): Promise<FakeVendors> {
       created: Math.floor(Date.now() / 1000),
     };
     const reply = queues.get(r.vendor)?.shift() ?? defaultReply();
-    answer(r.vendor, reply, call, res);
+    await answer(r.vendor, reply, call, res);
   }
 
   const server = createServer((req, res) => {

@@ -30,6 +30,8 @@ export {
   type SearchOptions,
   type SearchResult,
   searchKnowledge,
+  searchKnowledgeConcurrently,
+  type TenantRunner,
 } from './search/hybrid.ts';
 export { vectorSearch } from './search/vector.ts';
 export {

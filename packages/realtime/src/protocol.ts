@@ -61,6 +61,8 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'payment_required'
+  /** The server is shutting down: reconnect (to another instance) and send again. */
+  | 'unavailable'
   | 'internal';
 
 export type ProtocolError = {

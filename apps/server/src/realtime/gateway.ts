@@ -13,8 +13,10 @@ import { LRUCache } from 'lru-cache';
 import { WebSocketServer } from 'ws';
 import type { Platform } from '../platform.ts';
 import { Connection } from './connection.ts';
+import { PresenceCoalescer } from './presence.ts';
 import { createPrincipalResolver, isRefusal, type Principal } from './principal.ts';
 import { forVisitor } from './redact.ts';
+import { redeliveryKey } from './redelivery.ts';
 
 /** Missed events replayed from the stream before falling back to the database. */
 const MAX_STREAM_REPLAY = 5_000;
@@ -61,19 +63,17 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
   // redelivery (a reclaimed entry, a group recreated after a Redis restart) and is dropped.
   const lastDelivered = new Map<string, string>();
   // The bus delivers at least once: a write retried across a Redis failure can land twice
-  // under two ids. A message is shown once, whatever the stream holds.
-  const seenMessages = new LRUCache<string, true>({ max: 50_000 });
+  // under two ids. A message, a delta or an alert is shown once, whatever the stream holds.
+  const seen = new LRUCache<string, true>({ max: 200_000 });
   const unlisten = bus.onEvent((event) => {
     if (event.topic === 'control') return;
     const previous = lastDelivered.get(event.tenantId);
     if (previous && compareEventIds(event.id, previous) <= 0) return;
     lastDelivered.set(event.tenantId, event.id);
-    if (event.type === 'message.created') {
-      const messageId = (event.data.message as { id?: string } | undefined)?.id;
-      if (messageId) {
-        if (seenMessages.has(messageId)) return;
-        seenMessages.set(messageId, true);
-      }
+    const key = redeliveryKey(event);
+    if (key) {
+      if (seen.has(key)) return;
+      seen.set(key, true);
     }
     const direct = subscribers.get(keyOf(event.tenantId, event.topic));
     // The inbox (tenant topic) also follows every conversation's state.
@@ -234,19 +234,22 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
     if (conversationId) presence(c, conversationId, 'joined');
   }
 
-  function presence(c: Connection, conversationId: string, state: 'joined' | 'left') {
+  const presenceChanges = new PresenceCoalescer((tenantId, change) => {
     bus
       .publish({
-        tenantId: c.tenantId,
-        topic: conversationTopic(conversationId),
+        tenantId,
+        topic: conversationTopic(change.conversationId),
         type: 'presence',
-        data: {
-          conversationId,
-          state,
-          who: { kind: c.audience, name: c.actor.name, connectionId: c.id },
-        },
+        data: { ...change },
       })
       .catch(() => {});
+  });
+  function presence(c: Connection, conversationId: string, state: 'joined' | 'left') {
+    presenceChanges.note(c.tenantId, conversationId, state, {
+      kind: c.audience,
+      name: c.actor.name,
+      connectionId: c.id,
+    });
   }
 
   // ---- frames --------------------------------------------------------------------------
@@ -369,10 +372,19 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
       }
       const f = c.receive(data.toString());
       if (!f) return;
-      handle(c, f).catch((err: unknown) => {
-        const code = c.fail(err, 'requestId' in f ? f.requestId : undefined);
-        if (code === 'internal') log.error({ err, frame: f.type }, 'websocket frame failed');
-      });
+      if (closing) {
+        c.error({ code: 'unavailable', message: 'The server is shutting down; reconnect' });
+        return;
+      }
+      // Shutdown waits for frames being handled (an answer being written) before it closes
+      // the bus and the database, as it does for HTTP requests.
+      const release = app.inFlight.hold();
+      handle(c, f)
+        .catch((err: unknown) => {
+          const code = c.fail(err, 'requestId' in f ? f.requestId : undefined);
+          if (code === 'internal') log.error({ err, frame: f.type }, 'websocket frame failed');
+        })
+        .finally(release);
     });
     ws.on('pong', () => {
       c.alive = true;
@@ -456,6 +468,7 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
       app.server.off('upgrade', onUpgrade);
       // 1001: clients reconnect (to another instance) and resume from their last event id.
       for (const c of connections) c.ws.close(1001, 'server shutting down');
+      presenceChanges.flush();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       setTimeout(() => {
         for (const c of connections) c.ws.terminate();

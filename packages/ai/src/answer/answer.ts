@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type Database, schema, type Tx } from '@platform/db';
+import { type Database, schema } from '@platform/db';
 import type { Citation } from '@platform/db/schema';
-import {
-  type Embedder,
-  embedQuery,
-  knowledgeVersion,
-  type SearchResult,
-} from '@platform/knowledge';
+import type { Embedder } from '@platform/knowledge';
 import { type CacheScope, lookupAnswer, recordHit, storeAnswer } from '../cache/answer-cache.ts';
+import type { KeyCipher } from '../credentials/cipher.ts';
 import type { AiEvents, BudgetAlertEvent } from '../events.ts';
 import {
   type Attempt,
@@ -16,14 +12,15 @@ import {
 } from '../generate/stream-with-fallback.ts';
 import { BudgetExhaustedError } from '../input-error.ts';
 import { recordModelCall } from '../ledger/record.ts';
-import { type Personality, personalityOrDefault } from '../personalities/store.ts';
 import type { ModelRef } from '../providers/model-ref.ts';
+import type { CredentialsByProvider } from '../providers/registry.ts';
 import type { CircuitBreakers } from '../router/breaker.ts';
 import type { Tier, Turn } from '../router/classify.ts';
 import type { RouteDecision } from '../router/route.ts';
 import { citationsIn } from './citations.ts';
+import { type PreparedQuestion, prepareQuestion } from './prepare.ts';
 import { conversation, offlinePassages, systemPrompt } from './prompt.ts';
-import { routeQuestion } from './route-question.ts';
+import { routeRetrieved } from './route-question.ts';
 
 export interface AnswerInput {
   tenantId: string;
@@ -40,6 +37,8 @@ export interface AnswerInput {
    * a human instead (e.g. retrieval confidence below the tenant's threshold), or null to answer.
    */
   gate?: (routed: { retrievalConfidence: number; tier: Tier }) => string | null;
+  /** prepareQuestion for this same tenant, question and personality, if already started. */
+  prepared?: Promise<PreparedQuestion>;
 }
 
 export interface AnswerResult {
@@ -52,7 +51,7 @@ export interface AnswerResult {
   truncated: boolean;
   /** Set when the gate handed the question to a human: nothing was generated. */
   handoff?: string;
-  /** Milliseconds spent embedding, retrieving and routing before any model ran. */
+  /** Milliseconds spent embedding, reading and retrieving before routing (see prepareQuestion). */
   retrievalMs: number;
   retrievalConfidence: number;
   tier: Tier;
@@ -74,19 +73,13 @@ export interface AnswerDeps {
   totalTimeoutMs: number;
   maxOutputTokens: number;
   cacheMinSimilarity: number;
-  /** Models to try for a decision, in order, with the tenant's credentials applied. */
-  candidates: (tx: Tx, tenantId: string, decision: RouteDecision) => Promise<Candidate[]>;
-}
-
-interface Prepared {
-  personality: Personality;
-  confidence: number;
-  handoff: string | null;
-  passages: SearchResult[];
-  decision: RouteDecision;
-  scope: CacheScope;
-  candidates: Candidate[];
-  cached?: Awaited<ReturnType<typeof lookupAnswer>>;
+  cipher: KeyCipher;
+  /** Models to try for a decision, in order, with the tenant's own keys applied. */
+  candidates: (
+    tenantId: string,
+    decision: RouteDecision,
+    own: CredentialsByProvider,
+  ) => Candidate[];
 }
 
 /**
@@ -99,61 +92,44 @@ export async function* answerQuestion(
   deps: AnswerDeps,
   input: AnswerInput,
 ): AsyncGenerator<string, AnswerResult> {
-  const { db, embedder, tenantId } = { ...deps, tenantId: input.tenantId };
+  const { db, tenantId } = { ...deps, tenantId: input.tenantId };
   const history = input.history ?? [];
   const routingDecisionId = randomUUID();
-  const started = performance.now();
-  const embedding = await embedQuery(embedder, input.question);
-
-  const prepared: Prepared = await db.withTenant(tenantId, async (tx) => {
-    const personality = await personalityOrDefault(tx, tenantId, input.personalityId);
-    const { passages, decision, confidence } = await routeQuestion(tx, embedder, {
-      tenantId,
-      question: input.question,
-      history,
-      personality,
-      embedding,
-    });
-    const scope: CacheScope = {
-      tenantId,
-      personalityId: personality.id,
-      personalityVersion: personality.version,
-      knowledgeVersion: await knowledgeVersion(tx, tenantId),
-      embeddingModel: embedder.model,
-    };
-    // A follow-up depends on its conversation, so only first questions use the cache.
-    const handoff = input.gate?.({ retrievalConfidence: confidence, tier: decision.tier }) ?? null;
-    const cached =
-      embedding && !history.length && !decision.blocked && !handoff
-        ? await lookupAnswer(
+  const prepared = await (input.prepared ?? prepareQuestion(deps, input));
+  if (prepared.tenantId !== tenantId || prepared.question !== input.question)
+    throw new Error('answerQuestion: prepared for another question');
+  const { embedding, personality, passages } = prepared;
+  const { decision, confidence } = routeRetrieved({ ...prepared, history });
+  const scope: CacheScope = {
+    tenantId,
+    personalityId: personality.id,
+    personalityVersion: personality.version,
+    knowledgeVersion: prepared.knowledgeVersion,
+    embeddingModel: deps.embedder.model,
+  };
+  const handoff = input.gate?.({ retrievalConfidence: confidence, tier: decision.tier }) ?? null;
+  // A follow-up depends on its conversation, so only first questions use the cache.
+  const cached =
+    embedding && !history.length && !decision.blocked && !handoff
+      ? await db.withTenant(tenantId, (tx) =>
+          lookupAnswer(
             tx,
             scope,
             input.question,
             embedding,
             passages.map((p) => p.chunkId),
             deps.cacheMinSimilarity,
-          )
-        : undefined;
-    // The tenant's own keys are read in this same transaction, and only when a model will be called.
-    const candidates =
-      cached || decision.blocked || handoff ? [] : await deps.candidates(tx, tenantId, decision);
-    return {
-      personality,
-      passages,
-      decision,
-      confidence,
-      handoff,
-      scope,
-      candidates,
-      ...(cached ? { cached } : {}),
-    };
-  });
+          ),
+        )
+      : undefined;
+  const candidates =
+    cached || decision.blocked || handoff
+      ? []
+      : deps.candidates(tenantId, decision, prepared.credentials);
 
-  const { personality, passages, decision, scope, cached, candidates, confidence, handoff } =
-    prepared;
   const base = {
     routingDecisionId,
-    retrievalMs: Math.round(performance.now() - started),
+    retrievalMs: prepared.retrievalMs,
     retrievalConfidence: confidence,
     personality: { id: personality.id, version: personality.version },
     decision: {

@@ -1,6 +1,6 @@
 import type { Tx } from '@platform/db';
 import { type Embedder, type SearchResult, searchKnowledge } from '@platform/knowledge';
-import { readBudgetStatus } from '../ledger/budget.ts';
+import { type BudgetStatus, readBudgetStatus } from '../ledger/budget.ts';
 import type { Personality } from '../personalities/store.ts';
 import type { Turn } from '../router/classify.ts';
 import { type RouteDecision, route } from '../router/route.ts';
@@ -16,11 +16,37 @@ export interface RoutedQuestion {
   confidence: number;
 }
 
+/** The personality's knowledge scope as search filters. */
+export const scopeOf = (personality: Personality) =>
+  personality.collectionId ? { filters: { collectionId: personality.collectionId } } : {};
+
 /**
- * Retrieves the passages within the personality's knowledge scope and routes the question:
- * the classifier (which weighs how well the passages cover it), the personality's tier limits,
- * then the tenant's budget. ai.answer and ai.route share it, so a preview never disagrees
- * with the answer it previews. The query's vector is computed before the transaction opened.
+ * Routes a question whose passages are known: the classifier (which weighs how well the
+ * passages cover it), the personality's tier limits, then the tenant's budget.
+ */
+export function routeRetrieved(input: {
+  question: string;
+  history: Turn[];
+  personality: Personality;
+  passages: SearchResult[];
+  budget: BudgetStatus;
+}): RoutedQuestion {
+  const confidence = retrievalConfidence(input.question, input.passages);
+  const decision = route({
+    query: input.question,
+    history: input.history,
+    retrievalConfidence: confidence,
+    limits: input.personality,
+    budget: { state: input.budget.state, policy: input.budget.exhaustedPolicy },
+  });
+  return { passages: input.passages, decision, confidence };
+}
+
+/**
+ * Retrieves the passages within the personality's knowledge scope and routes the question, in
+ * the caller's transaction. ai.route uses it and ai.answer routes the same way (through
+ * prepareQuestion), so a preview never disagrees with the answer it previews. The query's
+ * vector is computed before the transaction opened.
  */
 export async function routeQuestion(
   tx: Tx,
@@ -38,16 +64,8 @@ export async function routeQuestion(
     query: input.question,
     limit: PASSAGES,
     embedding: input.embedding,
-    ...(personality.collectionId ? { filters: { collectionId: personality.collectionId } } : {}),
+    ...scopeOf(personality),
   });
   const budget = await readBudgetStatus(tx, input.tenantId);
-  const confidence = retrievalConfidence(input.question, passages);
-  const decision = route({
-    query: input.question,
-    history: input.history,
-    retrievalConfidence: confidence,
-    limits: personality,
-    budget: { state: budget.state, policy: budget.exhaustedPolicy },
-  });
-  return { passages, decision, confidence };
+  return routeRetrieved({ ...input, passages, budget });
 }

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type AnswerResult, BudgetExhaustedError } from '@platform/ai';
+import {
+  type AnswerResult,
+  BudgetExhaustedError,
+  type Personality,
+  type PreparedQuestion,
+  personalityOrDefault,
+} from '@platform/ai';
 import { enqueueJob, schema, type Tx } from '@platform/db';
 import { conversationTopic } from '@platform/realtime';
 import { and, eq, gt, sql } from 'drizzle-orm';
@@ -124,9 +130,12 @@ export async function sendMessage(
   hooks: SendHooks = {},
 ): Promise<SendOutcome> {
   const started = performance.now();
+  let prepared: Promise<PreparedQuestion> | null = null;
   const stored = await inTenant(deps, actor, async (tx) => {
     let conversation = await loadConversation(tx, actor, input.conversationId, { lock: true });
     const author = authorship(actor, conversation);
+    if (likelyAnswered(conversation, author))
+      prepared = prepareEarly(deps, conversation, input, await personalityIfAny(tx, conversation));
     const appended = await appendMessage(tx, conversation, {
       ...author,
       content: input.text,
@@ -226,6 +235,7 @@ export async function sendMessage(
     rules: plan.rules,
     started,
     hooks,
+    ...(prepared ? { prepared } : {}),
   });
   return {
     message,
@@ -233,6 +243,43 @@ export async function sendMessage(
     handoff: answered.handoff,
     duplicate: false,
   };
+}
+
+/** Whether the AI will probably answer this message (the transaction decides for sure). */
+const likelyAnswered = (conversation: ConversationRow, author: { authorType: string }) =>
+  author.authorType !== 'agent' &&
+  conversation.handler === 'ai' &&
+  conversation.status !== 'waiting';
+
+/**
+ * Starts the answer's reads (retrieval, budget, keys) on other connections while the question
+ * is being stored: they change nothing, so when the question turns out not to be answered
+ * (a duplicate, a handoff) the result is just dropped.
+ */
+function prepareEarly(
+  deps: ConversationDeps,
+  conversation: ConversationRow,
+  input: SendInput,
+  personality: Personality | null,
+): Promise<PreparedQuestion> {
+  const prepared = deps.ai.prepare({
+    tenantId: conversation.tenantId,
+    question: input.text,
+    personalityId: conversation.personalityId ?? undefined,
+    ...(personality ? { personality } : {}),
+  });
+  prepared.catch(() => undefined); // a dropped one must not surface as an unhandled rejection
+  return prepared;
+}
+
+/**
+ * The conversation's personality, read in the transaction that is open anyway so retrieval
+ * (which needs its knowledge scope) can start at once; null if it is gone (the answer then
+ * reports that as it always has).
+ */
+async function personalityIfAny(tx: Tx, conversation: ConversationRow) {
+  const id = conversation.personalityId ?? undefined;
+  return personalityOrDefault(tx, conversation.tenantId, id).catch(() => null);
 }
 
 /** One answer at a time per conversation, across instances: a pending guard job means one is being written. */
@@ -268,6 +315,8 @@ export interface AnswerJob {
   rules: HandoffRules;
   started: number;
   hooks: SendHooks;
+  /** The answer's reads, if sendMessage started them early. */
+  prepared?: Promise<PreparedQuestion>;
 }
 
 const sumTokens = (result: AnswerResult, key: 'inputTokens' | 'outputTokens') =>
@@ -302,6 +351,7 @@ export async function writeAnswer(
       sessionId: conversation.id,
       signal: controller.signal,
       ...(conversation.personalityId ? { personalityId: conversation.personalityId } : {}),
+      ...(job.prepared ? { prepared: job.prepared } : {}),
       gate: ({ retrievalConfidence }) =>
         lowConfidenceReason(job.rules, conversation.channel, retrievalConfidence),
     });

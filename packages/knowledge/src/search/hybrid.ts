@@ -84,6 +84,21 @@ export function fuse(lexical: Scored[], semantic: Scored[], lexicalWeight: numbe
   return fused;
 }
 
+function normalise(options: SearchOptions) {
+  // An empty list is no filter at all (not "match nothing").
+  const given = options.filters ?? {};
+  const filters: SearchFilters = {
+    ...(given.collectionId ? { collectionId: given.collectionId } : {}),
+    ...(given.tags?.length ? { tags: given.tags } : {}),
+    ...(given.documentIds?.length ? { documentIds: given.documentIds } : {}),
+  };
+  const limit = options.limit ?? 5;
+  return { filters, limit, depth: Math.max(options.depth ?? 50, limit) };
+}
+
+const queryVector = (embedder: Embedder, options: SearchOptions) =>
+  'embedding' in options ? Promise.resolve(options.embedding) : embedQuery(embedder, options.query);
+
 /**
  * Hybrid retrieval inside the caller's tenant transaction: vector top-k (the current
  * embedder's model only) and BM25 top-k, fused by a weighted sum of normalised scores, then joined to their
@@ -94,30 +109,61 @@ export async function searchKnowledge(
   embedder: Embedder,
   options: SearchOptions,
 ): Promise<SearchResult[]> {
-  const limit = options.limit ?? 5;
-  // An empty list is no filter at all (not "match nothing").
-  const given = options.filters ?? {};
-  const filters = {
-    ...(given.collectionId ? { collectionId: given.collectionId } : {}),
-    ...(given.tags?.length ? { tags: given.tags } : {}),
-    ...(given.documentIds?.length ? { documentIds: given.documentIds } : {}),
-  };
-  const depth = Math.max(options.depth ?? 50, limit);
-  const embedding =
-    'embedding' in options ? options.embedding : await embedQuery(embedder, options.query);
+  const { filters, limit, depth } = normalise(options);
+  const embedding = await queryVector(embedder, options);
   const semantic = embedding
     ? await vectorSearch(tx, { embedding, model: embedder.model, limit: depth, filters })
     : [];
-  const lexical = await bm25Search(tx, {
-    query: options.query,
-    limit: depth,
-    filters,
-  });
+  const lexical = await bm25Search(tx, { query: options.query, limit: depth, filters });
+  return fuseAndJoin(tx, lexical, semantic, limit, options.lexicalWeight);
+}
 
+/** Opens a new tenant transaction for `fn` (e.g. `(fn) => db.withTenant(tenantId, fn)`). */
+export type TenantRunner = <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
+
+/**
+ * The same search with the two retrievers running at once, each in its own tenant transaction
+ * on its own connection (PGlite, with one connection, runs them one after the other), for the chat path where their latency adds up to most of the time to
+ * first token. The transactions may see different snapshots if an ingest commits between them;
+ * a passage gone by the join is simply left out.
+ */
+export async function searchKnowledgeConcurrently(
+  run: TenantRunner,
+  embedder: Embedder,
+  options: SearchOptions,
+): Promise<SearchResult[]> {
+  const { filters, limit, depth } = normalise(options);
+  const embedding = await queryVector(embedder, options);
+  const semantic = embedding
+    ? run((tx) =>
+        vectorSearch(tx, {
+          embedding,
+          model: embedder.model,
+          limit: depth,
+          filters,
+          lastInTransaction: true,
+        }),
+      )
+    : Promise.resolve([]);
+  semantic.catch(() => undefined); // awaited below; until then a failure must not go unhandled
+  // The join runs in BM25's transaction, usually the slower of the two, saving one round trip.
+  return run(async (tx) => {
+    const lexical = await bm25Search(tx, { query: options.query, limit: depth, filters });
+    return fuseAndJoin(tx, lexical, await semantic, limit, options.lexicalWeight);
+  });
+}
+
+async function fuseAndJoin(
+  tx: Tx,
+  lexical: Array<{ chunkId: string; score: number }>,
+  semantic: Array<{ chunkId: string; distance: number }>,
+  limit: number,
+  lexicalWeight = LEXICAL_WEIGHT,
+): Promise<SearchResult[]> {
   const fused = fuse(
     lexical.map((h) => ({ id: h.chunkId, score: h.score })),
     semantic.map((h) => ({ id: h.chunkId, score: 1 - h.distance })),
-    options.lexicalWeight ?? LEXICAL_WEIGHT,
+    lexicalWeight,
   );
   const top = [...fused.entries()]
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))

@@ -44,6 +44,8 @@ export type VectorSearchOptions = {
    * against an exact sort through the tenant btree only (default true).
    */
   preferIndex?: boolean;
+  /** The transaction ends after the search: no need to restore the planner switches. */
+  lastInTransaction?: boolean;
 };
 
 export type VectorHit = { chunkId: string; documentId: string; distance: number };
@@ -156,7 +158,7 @@ export async function vectorSearch(tx: Tx, options: VectorSearchOptions): Promis
   const [settings] = rowsOf(await tx.execute(searchSettingsQuery(options)));
   const rows = rowsOf(await tx.execute(vectorSearchQuery(options)));
   // The rest of the caller's transaction plans as usual (full-text search needs bitmap scans).
-  if (settings?.steered === true)
+  if (settings?.steered === true && !options.lastInTransaction)
     await tx.execute(
       sql`select set_config('enable_seqscan', ${String(settings.seqscan)}, true), set_config('enable_bitmapscan', ${String(settings.bitmapscan)}, true)`,
     );
