@@ -168,6 +168,31 @@ const probes: Probe[] = [
     input: (w) => ({ conversationId: w.b.conversationId, text: `Repeat the ${B_SECRET}` }),
   },
   { path: 'chat.stop', kind: 'mutation', input: (w) => ({ conversationId: w.b.conversationId }) },
+  { path: 'widgets.list', kind: 'query' },
+  { path: 'widgets.get', kind: 'query', input: (w) => ({ id: w.b.widgetId }) },
+  {
+    path: 'widgets.create',
+    kind: 'mutation',
+    input: (w) => ({ name: 'Spy', personalityId: w.b.personalityId }),
+  },
+  {
+    path: 'widgets.create',
+    kind: 'mutation',
+    input: (w) => ({ name: 'Spy', collectionId: w.b.collectionId }),
+  },
+  {
+    path: 'widgets.update',
+    kind: 'mutation',
+    input: (w) => ({
+      id: w.b.widgetId,
+      name: 'taken over',
+      allowedOrigins: ['https://evil.example.net'],
+      isActive: false,
+      settings: { greeting: 'hijacked' },
+    }),
+  },
+  { path: 'widgets.remove', kind: 'mutation', input: (w) => ({ id: w.b.widgetId }) },
+  { path: 'widgets.rotateKey', kind: 'mutation', input: (w) => ({ id: w.b.widgetId }) },
 ];
 
 /** Procedures that need no tenant (none yet); listed so the completeness check stays honest. */
@@ -257,6 +282,15 @@ describe.each(testDrivers())('cross-tenant isolation of every procedure (%s)', (
     expect(await own('conversations.get', { id: w.b.conversationId })).toContain(B_SECRET);
     expect(await own('conversations.list', { search: B_SECRET })).toContain(w.b.conversationId);
     expect(await own('conversations.messages', { id: w.b.conversationId })).toContain(B_SECRET);
+    const widget = await own('widgets.get', { id: w.b.widgetId });
+    expect(widget).toContain(w.b.widgetKey);
+    expect(widget).toContain(B_SECRET);
+    expect(await own('widgets.list')).toContain(w.b.widgetId);
+    // After every probe, B's key still admits B's own site.
+    expect(await h.platform.db.widgetByKey(w.b.widgetKey)).toMatchObject({
+      widgetId: w.b.widgetId,
+      tenantId: w.b.owner.tenantId,
+    });
   });
 
   it('ignores a tenant id smuggled into input', async () => {

@@ -21,6 +21,9 @@ export type World = {
     providerKey: string;
     /** A conversation in which B's owner asked about B_SECRET and the assistant answered. */
     conversationId: string;
+    /** A widget bound to B's personality and collection, its greeting holding B_SECRET. */
+    widgetId: string;
+    widgetKey: string;
   };
 };
 
@@ -73,6 +76,7 @@ export async function buildWorld(h: Harness): Promise<World> {
     text: `Where is the ${B_SECRET} kept?`,
   });
   if (sent.status !== 200) throw new Error(`B's conversation: ${sent.raw.body}`);
+  const widget = await buildWidget(h, bOwner, ai.personalityId, collectionId);
   return {
     a,
     b: {
@@ -82,6 +86,7 @@ export async function buildWorld(h: Harness): Promise<World> {
       collectionId,
       conversationId,
       ...ai,
+      ...widget,
     },
   };
 }
@@ -160,6 +165,26 @@ async function buildAiRecords(h: Harness, bOwner: Account) {
   return { personalityId, alertId, costEventId, providerKey };
 }
 
+/** B's widget, through widgets.create like any administrator's. */
+async function buildWidget(
+  h: Harness,
+  bOwner: Account,
+  personalityId: string,
+  collectionId: string,
+): Promise<{ widgetId: string; widgetKey: string }> {
+  const created = await h.mutate('widgets.create', bOwner.cookie, {
+    name: 'B website',
+    allowedOrigins: ['https://b.example.com'],
+    personalityId,
+    collectionId,
+    settings: { greeting: `Ask about the ${B_SECRET}` },
+  });
+  if (created.status !== 200) throw new Error(`B's widget: ${created.raw.body}`);
+  const { id, publicKey } = (created.body.result as { data: { id: string; publicKey: string } })
+    .data;
+  return { widgetId: id, widgetKey: publicKey };
+}
+
 /** Every row tenant B owns, across every tenant-scoped table found in the catalog. */
 export async function snapshotTenant(
   h: Harness,
@@ -222,6 +247,8 @@ export async function expectIsolated(h: Harness, w: World, probe: Probe): Promis
     w.b.alertId,
     w.b.costEventId,
     w.b.providerKey,
+    w.b.widgetId,
+    w.b.widgetKey,
     B_SECRET,
     B_FILE,
     B_MODEL,

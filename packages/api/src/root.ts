@@ -10,6 +10,7 @@ import { personalitiesRouter } from './routers/personalities/index.ts';
 import { providerKeysRouter } from './routers/providerKeys/index.ts';
 import { tenantsRouter } from './routers/tenants/index.ts';
 import { usersRouter } from './routers/users/index.ts';
+import { widgetsRouter } from './routers/widgets/index.ts';
 import { router } from './trpc.ts';
 
 export const appRouter = router({
@@ -25,6 +26,7 @@ export const appRouter = router({
   ai: aiRouter,
   conversations: conversationsRouter,
   chat: chatRouter,
+  widgets: widgetsRouter,
 });
 
 export type AppRouter = typeof appRouter;

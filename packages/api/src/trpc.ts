@@ -7,8 +7,10 @@ import { asDomainError, DomainError } from './errors.ts';
 function fieldOf(error: ZodError): { field: string; message: string } {
   const issue = error.issues[0];
   if (!issue) return { field: '', message: 'Invalid input' };
-  const field =
-    issue.code === 'unrecognized_keys' ? (issue.keys[0] ?? '') : issue.path.map(String).join('.');
+  // An unknown key inside a nested object is named with its path, e.g. `settings.theme.accent`.
+  const path =
+    issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
+  const field = path.map(String).filter(Boolean).join('.');
   if (!field) return { field: 'input', message: 'input: must be an object' };
   const message = issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message;
   return { field, message: `${field}: ${message}` };

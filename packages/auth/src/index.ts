@@ -19,3 +19,4 @@ export {
 } from './password.ts';
 export { slugify } from './slug.ts';
 export { type VisitorClaims, VisitorTokens } from './visitor-token.ts';
+export { type OriginPattern, originAllowed, parseOriginPattern } from './widget-origins.ts';

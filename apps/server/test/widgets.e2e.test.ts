@@ -1,0 +1,389 @@
+import { randomUUID } from 'node:crypto';
+import { testDrivers } from '@platform/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Account,
+  data,
+  type Harness,
+  type Reply,
+  startHarness,
+  trpcError,
+} from './harness.ts';
+
+const SHOP = 'https://shop.example.com';
+const KEY = /^pk_[A-Za-z0-9_-]{24,}$/;
+
+const DEFAULTS = {
+  theme: { primaryColor: '#2563eb', backgroundColor: '#ffffff', textColor: '#111827' },
+  position: 'bottom-right',
+  greeting: null,
+  language: 'en',
+  rateLimits: { perVisitorPerMinute: 10, perWidgetPerMinute: 300, dailyMessageCap: 5000 },
+};
+
+type Widget = {
+  id: string;
+  name: string;
+  publicKey: string;
+  allowedOrigins: string[];
+  personalityId: string | null;
+  collectionId: string | null;
+  isActive: boolean;
+  settings: typeof DEFAULTS & { greeting: string | null };
+};
+
+/** Entries that are neither an exact origin nor a wildcard subdomain. */
+const BAD_ORIGINS = [
+  'shop.example.com',
+  'ftp://shop.example.com',
+  'https://shop.example.com/path',
+  'https://shop.example.com?x=1',
+  'https://shop.example.com#top',
+  'https://user@shop.example.com',
+  'https://*.com',
+  'https://*example.com',
+  'https://a.*.example.com',
+  'https://*.*.example.com',
+  'https://*.10.0.0.1',
+  'https://',
+  'https://exa mple.com',
+  'https://shop.example.com:99999',
+  'javascript:alert(1)',
+  'null',
+  '*',
+];
+
+/** Settings an update must refuse, with the field the 400 names. */
+const BAD_SETTINGS: [unknown, string][] = [
+  [{ theme: { primaryColor: 'red' } }, 'settings.theme.primaryColor'],
+  [{ theme: { backgroundColor: '#12345' } }, 'settings.theme.backgroundColor'],
+  [{ theme: { textColor: '#gggggg' } }, 'settings.theme.textColor'],
+  [{ theme: { accent: '#123456' } }, 'settings.theme.accent'],
+  [{ position: 'top-left' }, 'settings.position'],
+  [{ greeting: 'x'.repeat(501) }, 'settings.greeting'],
+  [{ language: 'english!' }, 'settings.language'],
+  [{ language: 'e' }, 'settings.language'],
+  [{ rateLimits: { perVisitorPerMinute: 0 } }, 'settings.rateLimits.perVisitorPerMinute'],
+  [{ rateLimits: { perVisitorPerMinute: 601 } }, 'settings.rateLimits.perVisitorPerMinute'],
+  [{ rateLimits: { perVisitorPerMinute: 1.5 } }, 'settings.rateLimits.perVisitorPerMinute'],
+  [{ rateLimits: { perWidgetPerMinute: 10_001 } }, 'settings.rateLimits.perWidgetPerMinute'],
+  [{ rateLimits: { dailyMessageCap: 0 } }, 'settings.rateLimits.dailyMessageCap'],
+  [{ rateLimits: { dailyMessageCap: 1_000_001 } }, 'settings.rateLimits.dailyMessageCap'],
+  [{ rateLimits: { dailyMessageCap: '5000' } }, 'settings.rateLimits.dailyMessageCap'],
+  [{ colour: '#123456' }, 'settings.colour'],
+];
+
+describe.each(testDrivers())('widgets router (%s)', (driver) => {
+  let h: Harness;
+  let owner: Account;
+  let admin: Account;
+  let member: Account;
+  let personalityId: string;
+  let collectionId: string;
+
+  const create = async (cookie: string, input: Record<string, unknown>) => {
+    const r = await h.mutate('widgets.create', cookie, input);
+    expect(r.status, r.raw.body).toBe(200);
+    return data<Widget>(r);
+  };
+  const update = (cookie: string, input: Record<string, unknown>) =>
+    h.mutate('widgets.update', cookie, input);
+  /** The public side: a page on `origin` trades the key for a visitor session. */
+  const session = (widgetKey: string, origin = SHOP) =>
+    h.app.inject({
+      method: 'POST',
+      url: '/api/v1/widget/session',
+      headers: { 'content-type': 'application/json', origin },
+      payload: JSON.stringify({ widgetKey }),
+    });
+  const row = async (id: string) =>
+    (await h.t.ownerQuery('select * from widgets where id = $1', [id]))[0];
+  const audits = async (action: string) =>
+    (
+      await h.t.ownerQuery<{ resource_id: string }>(
+        'select resource_id from audit_logs where tenant_id = $1 and action = $2',
+        [owner.tenantId, action],
+      )
+    ).map((a) => a.resource_id);
+  const widgetCount = async () =>
+    Number(
+      (
+        await h.t.ownerQuery<{ n: string }>(
+          'select count(*) as n from widgets where tenant_id = $1',
+          [owner.tenantId],
+        )
+      )[0]?.n,
+    );
+  const expect400 = (r: Reply, field: string, label: string) => {
+    expect(r.status, `${label}: ${r.raw.body}`).toBe(400);
+    expect(trpcError(r).data, label).toMatchObject({ code: 'BAD_REQUEST', field });
+  };
+
+  beforeAll(async () => {
+    h = await startHarness(driver);
+    owner = await h.signUp('Widget Shop');
+    admin = await h.joinAs(owner, 'admin');
+    member = await h.joinAs(owner, 'member');
+    const personality = await h.mutate('personalities.create', owner.cookie, {
+      name: 'Shop assistant',
+      systemPrompt: 'Help shoppers.',
+    });
+    personalityId = data<{ id: string }>(personality).id;
+    const collection = await h.mutate('collections.create', owner.cookie, { name: 'Help centre' });
+    collectionId = data<{ id: string }>(collection).id;
+  });
+  afterAll(() => h?.close());
+
+  it('creates a widget with a fresh key, canonical origins and every default', async () => {
+    const widget = await create(owner.cookie, {
+      name: 'Shop',
+      allowedOrigins: [
+        'HTTPS://Shop.Example.com/',
+        'https://shop.example.com:443',
+        'https://*.Brand.example',
+        'http://localhost:3000',
+      ],
+    });
+    expect(widget.publicKey).toMatch(KEY);
+    expect(widget.allowedOrigins).toEqual([
+      SHOP,
+      'https://*.brand.example',
+      'http://localhost:3000',
+    ]);
+    expect(widget).toMatchObject({ personalityId: null, collectionId: null, isActive: true });
+    expect(widget.settings).toEqual(DEFAULTS);
+    // Only what was chosen is stored; defaults are filled in on read.
+    expect((await row(widget.id))?.settings).toEqual({});
+    expect(await audits('widget.create')).toContain(widget.id);
+
+    // Any member reads; the list and one widget agree.
+    const got = await h.query('widgets.get', member.cookie, { id: widget.id });
+    expect(got.status, got.raw.body).toBe(200);
+    expect(data(got)).toEqual(data(await h.query('widgets.get', owner.cookie, { id: widget.id })));
+    const listed = data<{ items: Widget[] }>(await h.query('widgets.list', member.cookie));
+    expect(listed.items.find((w) => w.id === widget.id)).toEqual(data(got));
+
+    // The key works on the public side, for exactly the allowed origins.
+    expect((await session(widget.publicKey)).statusCode).toBe(200);
+    expect((await session(widget.publicKey, 'https://eu.brand.example')).statusCode).toBe(200);
+    expect((await session(widget.publicKey, 'https://brand.example')).statusCode).toBe(403);
+    expect((await session(widget.publicKey, 'http://localhost:3000')).statusCode).toBe(200);
+  });
+
+  it('stores chosen settings, merges changes field by field and can unset the greeting', async () => {
+    const widget = await create(admin.cookie, {
+      name: 'Styled',
+      personalityId,
+      collectionId,
+      settings: {
+        theme: { primaryColor: '#FF0000' },
+        position: 'bottom-left',
+        greeting: '  Hello there!  ',
+        language: 'pt-br',
+        rateLimits: { perVisitorPerMinute: 20 },
+      },
+    });
+    expect(widget).toMatchObject({ personalityId, collectionId });
+    expect(widget.settings).toEqual({
+      theme: { ...DEFAULTS.theme, primaryColor: '#ff0000' },
+      position: 'bottom-left',
+      greeting: 'Hello there!',
+      language: 'pt-BR',
+      rateLimits: { ...DEFAULTS.rateLimits, perVisitorPerMinute: 20 },
+    });
+
+    const changed = await update(owner.cookie, {
+      id: widget.id,
+      name: 'Restyled',
+      settings: { theme: { textColor: '#000000' }, rateLimits: { dailyMessageCap: 1_000_000 } },
+    });
+    expect(changed.status, changed.raw.body).toBe(200);
+    expect(data<Widget>(changed)).toMatchObject({
+      name: 'Restyled',
+      personalityId,
+      settings: {
+        theme: { ...DEFAULTS.theme, primaryColor: '#ff0000', textColor: '#000000' },
+        position: 'bottom-left',
+        greeting: 'Hello there!',
+        rateLimits: { perVisitorPerMinute: 20, perWidgetPerMinute: 300, dailyMessageCap: 1e6 },
+      },
+    });
+    expect(await audits('widget.update')).toContain(widget.id);
+
+    const cleared = await update(owner.cookie, {
+      id: widget.id,
+      personalityId: null,
+      settings: { greeting: null },
+    });
+    expect(data<Widget>(cleared)).toMatchObject({ personalityId: null, collectionId });
+    expect(data<Widget>(cleared).settings.greeting).toBeNull();
+    expect((await row(widget.id))?.settings).toEqual({
+      theme: { primaryColor: '#ff0000', textColor: '#000000' },
+      position: 'bottom-left',
+      language: 'pt-BR',
+      rateLimits: { perVisitorPerMinute: 20, dailyMessageCap: 1_000_000 },
+    });
+
+    const empty = await update(owner.cookie, { id: widget.id });
+    expect400(empty, 'input', 'empty update');
+  });
+
+  it('reads a hand-written row, replacing values that are not valid with defaults', async () => {
+    const [inserted] = await h.t.ownerQuery<{ id: string }>(
+      `insert into widgets (tenant_id, name, public_key, settings)
+       values ($1, 'By hand', $2, $3) returning id`,
+      [
+        owner.tenantId,
+        `pk_hand_${randomUUID()}`,
+        JSON.stringify({ position: 'middle', theme: { primaryColor: '#ABCDEF', textColor: 7 } }),
+      ],
+    );
+    const got = await h.query('widgets.get', owner.cookie, { id: inserted?.id });
+    expect(data<Widget>(got).settings).toEqual({
+      ...DEFAULTS,
+      theme: { ...DEFAULTS.theme, primaryColor: '#abcdef' },
+    });
+  });
+
+  it('rotates the key: the old one is refused at once, the new one admitted', async () => {
+    const widget = await create(owner.cookie, { name: 'Rotating', allowedOrigins: [SHOP] });
+    expect((await session(widget.publicKey)).statusCode).toBe(200);
+
+    const rotated = await h.mutate('widgets.rotateKey', owner.cookie, { id: widget.id });
+    expect(rotated.status, rotated.raw.body).toBe(200);
+    const next = data<Widget>(rotated);
+    expect(next.publicKey).toMatch(KEY);
+    expect(next.publicKey).not.toBe(widget.publicKey);
+    expect(next).toMatchObject({ id: widget.id, allowedOrigins: [SHOP] });
+
+    const old = await session(widget.publicKey);
+    expect(old.statusCode, old.body).toBe(401);
+    expect(JSON.parse(old.body)).toMatchObject({ code: 'UNAUTHORIZED', field: 'widgetKey' });
+    expect(await h.platform.db.widgetByKey(widget.publicKey)).toBeNull();
+    expect((await session(next.publicKey)).statusCode).toBe(200);
+    expect(await audits('widget.rotate_key')).toContain(widget.id);
+  });
+
+  it('refuses entries that are not origins with a 400 on allowedOrigins, changing nothing', async () => {
+    const widget = await create(owner.cookie, { name: 'Guarded', allowedOrigins: [SHOP] });
+    const before = await row(widget.id);
+    const count = await widgetCount();
+    for (const bad of BAD_ORIGINS) {
+      const list = [SHOP, bad];
+      expect400(
+        await h.mutate('widgets.create', owner.cookie, { name: 'x', allowedOrigins: list }),
+        'allowedOrigins',
+        `create ${bad}`,
+      );
+      expect400(
+        await update(owner.cookie, { id: widget.id, allowedOrigins: list }),
+        'allowedOrigins',
+        `update ${bad}`,
+      );
+    }
+    expect400(
+      await update(owner.cookie, { id: widget.id, allowedOrigins: SHOP }),
+      'allowedOrigins',
+      'not a list',
+    );
+    expect(await row(widget.id)).toEqual(before);
+    expect(await widgetCount()).toBe(count);
+  });
+
+  it('refuses bad colours, positions, languages and limits with a 400 naming the field', async () => {
+    const widget = await create(owner.cookie, { name: 'Strict' });
+    const before = await row(widget.id);
+    const count = await widgetCount();
+    const updates = (await audits('widget.update')).length;
+    for (const [settings, field] of BAD_SETTINGS) {
+      const label = JSON.stringify(settings);
+      expect400(await update(owner.cookie, { id: widget.id, settings }), field, label);
+      expect400(
+        await h.mutate('widgets.create', owner.cookie, { name: 'x', settings }),
+        field,
+        label,
+      );
+    }
+    expect400(await update(owner.cookie, { id: widget.id, name: ' ' }), 'name', 'blank name');
+    expect400(
+      await update(owner.cookie, { id: widget.id, tenantId: owner.tenantId }),
+      'tenantId',
+      'tenantId',
+    );
+    expect(await row(widget.id)).toEqual(before);
+    expect(await widgetCount()).toBe(count);
+    expect(await audits('widget.update')).toHaveLength(updates);
+  });
+
+  it("binds only the tenant's own personality and collection (404 naming the field)", async () => {
+    const other = await h.signUp('Another Shop');
+    const theirs = await h.mutate('personalities.create', other.cookie, {
+      name: 'Theirs',
+      systemPrompt: 'Not yours.',
+    });
+    const theirCollection = await h.mutate('collections.create', other.cookie, { name: 'Theirs' });
+    const widget = await create(owner.cookie, { name: 'Bound' });
+    const before = await row(widget.id);
+    const count = await widgetCount();
+    for (const [field, id] of [
+      ['personalityId', data<{ id: string }>(theirs).id],
+      ['personalityId', randomUUID()],
+      ['collectionId', data<{ id: string }>(theirCollection).id],
+      ['collectionId', randomUUID()],
+    ] as const) {
+      for (const r of [
+        await h.mutate('widgets.create', owner.cookie, { name: 'x', [field]: id }),
+        await update(owner.cookie, { id: widget.id, [field]: id }),
+      ]) {
+        expect(r.status, r.raw.body).toBe(404);
+        expect(trpcError(r).data).toMatchObject({ code: 'NOT_FOUND', field });
+      }
+    }
+    expect400(
+      await update(owner.cookie, { id: widget.id, personalityId: 'p1' }),
+      'personalityId',
+      'uuid',
+    );
+    expect(await row(widget.id)).toEqual(before);
+    expect(await widgetCount()).toBe(count);
+  });
+
+  it('lets members read but not write (403); admins write', async () => {
+    const widget = await create(admin.cookie, { name: 'Members', allowedOrigins: [SHOP] });
+    const before = await row(widget.id);
+    const count = await widgetCount();
+    for (const [path, input] of [
+      ['widgets.create', { name: 'Mine' }],
+      ['widgets.update', { id: widget.id, name: 'Mine' }],
+      ['widgets.remove', { id: widget.id }],
+      ['widgets.rotateKey', { id: widget.id }],
+    ] as const) {
+      const r = await h.mutate(path, member.cookie, input);
+      expect(r.status, `${path}: ${r.raw.body}`).toBe(403);
+      expect(trpcError(r).data.code).toBe('FORBIDDEN');
+    }
+    expect(await row(widget.id)).toEqual(before);
+    expect(await widgetCount()).toBe(count);
+    expect((await h.query('widgets.list', member.cookie)).status).toBe(200);
+    expect((await h.query('widgets.get', member.cookie, { id: widget.id })).status).toBe(200);
+    expect((await h.query('widgets.get', undefined, { id: widget.id })).status).toBe(401);
+  });
+
+  it('deactivates, reactivates and removes a widget; its key follows', async () => {
+    const widget = await create(owner.cookie, { name: 'Short-lived', allowedOrigins: [SHOP] });
+    const off = await update(owner.cookie, { id: widget.id, isActive: false });
+    expect(data<Widget>(off).isActive).toBe(false);
+    expect((await session(widget.publicKey)).statusCode).toBe(401);
+    await update(owner.cookie, { id: widget.id, isActive: true });
+    expect((await session(widget.publicKey)).statusCode).toBe(200);
+
+    const removed = await h.mutate('widgets.remove', owner.cookie, { id: widget.id });
+    expect(data(removed)).toEqual({ id: widget.id, deleted: true });
+    expect(await audits('widget.delete')).toContain(widget.id);
+    expect((await session(widget.publicKey)).statusCode).toBe(401);
+    const gone = await h.query('widgets.get', owner.cookie, { id: widget.id });
+    expect(gone.status).toBe(404);
+    expect((await h.mutate('widgets.remove', owner.cookie, { id: widget.id })).status).toBe(404);
+    expect((await h.mutate('widgets.rotateKey', owner.cookie, { id: widget.id })).status).toBe(404);
+  });
+});
