@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { keyFingerprint } from '@platform/auth';
 import { testDrivers } from '@platform/db/testing';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -178,6 +179,7 @@ describe.each(testDrivers())('REST conversations and widget sessions (%s)', (dri
         origin: SHOP,
         personalityId: null,
         name: null,
+        keyId: keyFingerprint(keyA),
       },
       Date.now() - 2 * 86_400_000,
     );

@@ -247,7 +247,17 @@ describe.each(testDrivers())('widgets router (%s)', (driver) => {
 
   it('rotates the key: the old one is refused at once, the new one admitted', async () => {
     const widget = await create(owner.cookie, { name: 'Rotating', allowedOrigins: [SHOP] });
-    expect((await session(widget.publicKey)).statusCode).toBe(200);
+    const before = await session(widget.publicKey);
+    expect(before.statusCode).toBe(200);
+    const { token } = JSON.parse(before.body) as { token: string };
+    const startConversation = () =>
+      h.app.inject({
+        method: 'POST',
+        url: '/api/v1/conversations',
+        headers: { authorization: `Bearer ${token}`, origin: SHOP },
+        payload: {},
+      });
+    expect((await startConversation()).statusCode).toBeLessThan(300);
 
     const rotated = await h.mutate('widgets.rotateKey', owner.cookie, { id: widget.id });
     expect(rotated.status, rotated.raw.body).toBe(200);
@@ -262,6 +272,10 @@ describe.each(testDrivers())('widgets router (%s)', (driver) => {
     expect(await h.platform.db.widgetByKey(widget.publicKey)).toBeNull();
     expect((await session(next.publicKey)).statusCode).toBe(200);
     expect(await audits('widget.rotate_key')).toContain(widget.id);
+    // Sessions issued for the old key end too, on every instance within a few seconds.
+    await expect
+      .poll(async () => (await startConversation()).statusCode, { timeout: 10_000, interval: 500 })
+      .toBe(401);
   });
 
   it('refuses entries that are not origins with a 400 on allowedOrigins, changing nothing', async () => {

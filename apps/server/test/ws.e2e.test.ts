@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { keyFingerprint } from '@platform/auth';
 import { testDrivers } from '@platform/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Account, data, type Harness, PUBLIC_URL, startHarness } from './harness.ts';
@@ -396,9 +397,10 @@ describe.each(testDrivers())('WebSocket /ws (%s)', (driver) => {
   });
 
   it('a visitor sees only its own conversations, without internal details', async () => {
+    const publicKey = `pk_${crypto.randomUUID()}`;
     const [widget] = await h.t.ownerQuery<{ id: string }>(
       `insert into widgets (tenant_id, name, public_key, allowed_origins) values ($1, 'Site', $2, $3) returning id`,
-      [owner.tenantId, `pk_${crypto.randomUUID()}`, ['https://shop.example']],
+      [owner.tenantId, publicKey, ['https://shop.example']],
     );
     const issue = () =>
       h.platform.visitorTokens.issue({
@@ -407,6 +409,7 @@ describe.each(testDrivers())('WebSocket /ws (%s)', (driver) => {
         origin: 'https://shop.example',
         personalityId: null,
         name: 'Visitor',
+        keyId: keyFingerprint(publicKey),
       });
     const mine = issue();
     const theirs = issue();

@@ -18,5 +18,5 @@ export {
   type PasswordHasher,
 } from './password.ts';
 export { slugify } from './slug.ts';
-export { type VisitorClaims, VisitorTokens } from './visitor-token.ts';
+export { keyFingerprint, type VisitorClaims, VisitorTokens } from './visitor-token.ts';
 export { type OriginPattern, originAllowed, parseOriginPattern } from './widget-origins.ts';

@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, randomUUID, timingSafeEqual } from 'node:crypto';
 
 /**
  * A widget visitor's credential: signed by the server, short-lived, and bound to one widget,
@@ -12,11 +12,17 @@ export type VisitorClaims = {
   origin: string;
   personalityId: string | null;
   name: string | null;
+  /** keyFingerprint of the public key it was issued for: a rotated key ends its sessions. */
+  keyId: string;
   /** Seconds since the epoch. */
   expiresAt: number;
 };
 
 const PREFIX = 'vt1.';
+
+/** A short, one-way name for a widget's public key, carried in its visitor tokens. */
+export const keyFingerprint = (publicKey: string): string =>
+  createHash('sha256').update(publicKey).digest('base64url').slice(0, 16);
 
 export class VisitorTokens {
   readonly #key: Buffer;
@@ -53,6 +59,7 @@ export class VisitorTokens {
     try {
       const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as VisitorClaims;
       if (typeof claims.expiresAt !== 'number' || claims.expiresAt * 1000 <= now) return null;
+      if (typeof claims.keyId !== 'string') return null; // issued before keys were bound
       return claims;
     } catch {
       return null;

@@ -7,6 +7,7 @@ const claims = {
   origin: 'https://shop.example',
   personalityId: null,
   name: 'Ada',
+  keyId: 'k1',
 };
 
 describe('visitor tokens', () => {

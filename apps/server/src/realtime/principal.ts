@@ -3,6 +3,7 @@ import { isOperatorToken } from '@platform/auth';
 import type { Platform } from '../platform.ts';
 import { tenantBySlug } from '../tenant-by-slug.ts';
 import { memberOrigins } from './origins.ts';
+import { createWidgetLiveness } from './widget-live.ts';
 
 export type Principal = { actor: Actor; audience: 'member' | 'visitor'; origin: string | null };
 export type Refusal = { status: 401 | 403; code: 'unauthorized' | 'forbidden'; message: string };
@@ -53,6 +54,7 @@ export function createPrincipalResolver(platform: Platform) {
       actor: { kind: 'operator', tenantId: String(tenant.id), name: 'CLI' },
     };
   }
+  const widgetLive = createWidgetLiveness(platform);
   return async (headers: CallerHeaders, token?: string | null): Promise<Principal | Refusal> => {
     const operator = headers.authorization?.match(/^Operator\s+(\S+)$/i)?.[1];
     if (operator) return operatorPrincipal(operator, headers);
@@ -71,6 +73,12 @@ export function createPrincipalResolver(platform: Platform) {
           status: 403,
           code: 'forbidden',
           message: 'This visitor token belongs to another site',
+        };
+      if (!(await widgetLive(claims)))
+        return {
+          status: 401,
+          code: 'unauthorized',
+          message: 'This widget was switched off or its key changed; start a new session',
         };
       return {
         audience: 'visitor',

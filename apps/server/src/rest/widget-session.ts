@@ -1,3 +1,4 @@
+import { keyFingerprint } from '@platform/auth';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Platform } from '../platform.ts';
@@ -69,6 +70,7 @@ export function registerWidgetSession(app: FastifyInstance, platform: Platform) 
         widgetId: widget.widgetId,
         origin,
         personalityId: widget.personalityId,
+        keyId: keyFingerprint(input.widgetKey),
         name: input.name ?? returning?.name ?? null,
         ...(returning ? { visitorId: returning.visitorId } : {}),
       });
