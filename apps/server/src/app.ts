@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { registerAuthRoutes } from './auth-bridge.ts';
+import { registerDemoPage } from './demo/page.ts';
 import { registerErrorHandler } from './errors.ts';
 import { registerHealthRoutes } from './health.ts';
-import { registerHomePage } from './home.ts';
+import { registerAccountPage } from './home.ts';
 import { trackInFlight } from './in-flight.ts';
 import { registerKnowledgeUpload } from './knowledge-upload.ts';
 import type { Platform } from './platform.ts';
@@ -11,12 +12,13 @@ import { attachGateway } from './realtime/gateway.ts';
 import { registerConversationRoutes } from './rest/conversations.ts';
 import { registerWidgetSession } from './rest/widget-session.ts';
 import { registerTrpcRoutes } from './trpc-route.ts';
+import { registerWidgetAsset } from './widget-asset.ts';
 
 export const BODY_LIMIT = 1024 * 1024;
 
 /**
  * The one HTTP server: tRPC at /trpc, auth at /api/auth, REST at /api/v1, /ws, health probes,
- * the home page.
+ * the demo page at / and the account page.
  */
 export async function buildApp(platform: Platform): Promise<FastifyInstance> {
   const app = Fastify({
@@ -41,12 +43,14 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
   registerErrorHandler(app);
   registerHealthRoutes(app, platform);
   registerAuthRoutes(app, platform.auth, platform.identity, platform.config.PUBLIC_URL);
-  registerHomePage(app);
+  registerAccountPage(app);
+  registerDemoPage(app, platform);
 
   await registerKnowledgeUpload(app, platform);
   registerTrpcRoutes(app, platform);
   registerWidgetSession(app, platform);
   registerConversationRoutes(app, platform);
+  registerWidgetAsset(app);
   attachGateway(app, platform);
   return app;
 }

@@ -3,9 +3,12 @@ import type { FastifyInstance } from 'fastify';
 
 const page = readFileSync(new URL('./home.html', import.meta.url), 'utf8');
 
-/** A plain page at / to sign up, sign in and see who you are, until the dashboard lands. */
-export function registerHomePage(app: FastifyInstance) {
-  app.get('/', async (_request, reply) =>
+/**
+ * A plain page at /account to sign up, sign in and see who you are, until the dashboard lands
+ * (`/` is the demo page).
+ */
+export function registerAccountPage(app: FastifyInstance) {
+  app.get('/account', async (_request, reply) =>
     reply
       .type('text/html; charset=utf-8')
       .header(

@@ -1,6 +1,7 @@
 /** `npm start`: one process serving the platform on PORT (default 3000). */
 import { ConfigError, loadConfig } from '@platform/config';
 import { buildApp } from './app.ts';
+import { seedDemoOrWarn } from './demo/seed.ts';
 import { stopServer } from './in-flight.ts';
 import { createLogger } from './logger.ts';
 import { openPlatform } from './platform.ts';
@@ -18,6 +19,9 @@ try {
 
 const log = createLogger(config);
 const platform = await openPlatform(config, log);
+// Before listening, so `/` shows a working demo from the first request (the seed starts the
+// ingestion workers itself; after the first start it is one look-up).
+const demo = await seedDemoOrWarn(platform);
 const app = await buildApp(platform);
 await app.listen({ port: config.PORT, host: config.HOST });
 await platform.knowledge.start();
@@ -28,6 +32,7 @@ log.info(
     url: config.PUBLIC_URL,
     database: platform.db.driver,
     dataDir: config.embedded ? config.dataDir : undefined,
+    demo: demo ? new URL('/', config.PUBLIC_URL).href : undefined,
   },
   'platform ready',
 );

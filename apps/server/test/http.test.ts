@@ -20,10 +20,14 @@ describe.each(testDrivers())('HTTP contract and bad input (%s)', (driver) => {
     if (process.env.REDIS_URL) expect(checks.redis).toBe('ok');
   });
 
-  it('serves the home page', async () => {
-    const page = await h.app.inject({ method: 'GET', url: '/' });
+  it('serves the account page, and a start page pointing to it when there is no demo', async () => {
+    const page = await h.app.inject({ method: 'GET', url: '/account' });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('/api/auth/sign-up/email');
+    const start = await h.app.inject({ method: 'GET', url: '/' });
+    expect(start.statusCode).toBe(200);
+    expect(start.body).toContain('href="/account"');
+    expect(start.body).not.toContain('/widget.js');
   });
 
   it('answers unknown routes with a JSON 404', async () => {

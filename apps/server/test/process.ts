@@ -40,6 +40,8 @@ export function startServer(
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      // A fresh embedded DATA_DIR would seed the demo; suites that want it pass DEMO_SEED ''.
+      DEMO_SEED: 'false',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,9 +3,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { configSchema, crossFieldProblems, productionProblems, type RawConfig } from './schema.ts';
 
-export type Config = Omit<RawConfig, 'AUTH_SECRET' | 'PUBLIC_URL'> & {
+export type Config = Omit<RawConfig, 'AUTH_SECRET' | 'PUBLIC_URL' | 'DEMO_SEED'> & {
   AUTH_SECRET: string;
   PUBLIC_URL: string;
+  /** Seed the demo organisation on first start; defaults to `embedded`. */
+  DEMO_SEED: boolean;
   /** Absolute path of DATA_DIR. */
   dataDir: string;
   /** True when no DATABASE_URL is set and PGlite in DATA_DIR is the database. */
@@ -54,5 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embedded: !c.DATABASE_URL,
     AUTH_SECRET: c.AUTH_SECRET ?? embeddedSecret(dataDir),
     PUBLIC_URL: c.PUBLIC_URL ?? `http://localhost:${c.PORT}`,
+    // A fresh `npm start` shows a working demo; a production database is never seeded unasked.
+    DEMO_SEED: c.DEMO_SEED ?? !c.DATABASE_URL,
   };
 }

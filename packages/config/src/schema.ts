@@ -33,6 +33,20 @@ const modelChain = (fallback: string) =>
 const optionalUrl = () =>
   z.preprocess(emptyAsUndefined, z.url({ message: 'must be a URL' }).optional());
 const optionalSecret = () => z.preprocess(emptyAsUndefined, z.string().min(1).optional());
+/**
+ * true/false (also 1/0, yes/no, on/off, any case); unset stays undefined so the caller can pick a
+ * default. Not z.coerce.boolean(), which reads the string "false" as true.
+ */
+const optionalBoolean = () =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? emptyAsUndefined(v.trim().toLowerCase()) : v),
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], {
+        message: 'must be true or false',
+      })
+      .transform((v) => ['true', '1', 'yes', 'on'].includes(v))
+      .optional(),
+  );
 
 /** Every setting the platform reads, in one place (the only module that reads process.env). */
 export const configSchema = z.object({
@@ -132,6 +146,11 @@ export const configSchema = z.object({
   ),
   /** Lifetime of a widget visitor's token, in seconds. */
   VISITOR_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  /**
+   * Seed the "Acme Demo" organisation on first start. Unset: on in embedded mode, off with
+   * DATABASE_URL (load.ts decides, since the default depends on another setting).
+   */
+  DEMO_SEED: optionalBoolean(),
 });
 
 /** Settings production cannot run without; checked alongside the schema so all errors show at once. */

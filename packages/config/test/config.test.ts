@@ -124,4 +124,18 @@ describe('configuration', () => {
       /PROVIDER_KEYS_SECRET: must be at least 32 characters/,
     );
   });
+
+  it('seeds the demo by default only in embedded mode, and reads DEMO_SEED as a boolean', () => {
+    const dir = tempDir();
+    expect(loadConfig({ DATA_DIR: dir }).DEMO_SEED).toBe(true);
+    const pg = { DATA_DIR: dir, DATABASE_URL: 'postgres://app@db:5432/platform' };
+    expect(loadConfig(pg).DEMO_SEED).toBe(false);
+    expect(loadConfig({ ...pg, DEMO_SEED: 'true' }).DEMO_SEED).toBe(true);
+    expect(loadConfig({ DATA_DIR: dir, DEMO_SEED: 'false' }).DEMO_SEED).toBe(false);
+    expect(loadConfig({ DATA_DIR: dir, DEMO_SEED: ' Off ' }).DEMO_SEED).toBe(false);
+    expect(loadConfig({ DATA_DIR: dir, DEMO_SEED: '' }).DEMO_SEED).toBe(true);
+    expect(() => loadConfig({ DATA_DIR: dir, DEMO_SEED: 'maybe' })).toThrow(
+      /DEMO_SEED: must be true or false/,
+    );
+  });
 });

@@ -1,0 +1,48 @@
+/**
+ * The only way the widget makes DOM: elements by tag, attributes by setAttribute with names
+ * chosen in code, and children as nodes or strings turned into text nodes. There is no path
+ * from a string to markup here.
+ */
+
+export type Child = Node | string | null | undefined | false;
+
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, value);
+  add(el, ...children);
+  return el;
+}
+
+export function add(parent: Node, ...children: Child[]) {
+  for (const c of children)
+    if (c) parent.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+}
+
+/** A button that runs `onClick` (already guarded by the caller). */
+export function button(attrs: Record<string, string>, onClick: () => void, ...children: Child[]) {
+  const b = h('button', { type: 'button', ...attrs }, ...children);
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+/** Shows or hides an element (the `hidden` attribute; CSS makes it win over display rules). */
+export const show = (el: Element, visible: boolean) => el.toggleAttribute('hidden', !visible);
+
+/** The chat-bubble icon: a fixed path, built with createElementNS. */
+export function icon(): SVGSVGElement {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute(
+    'd',
+    'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z',
+  );
+  svg.appendChild(path);
+  return svg;
+}
