@@ -27,10 +27,14 @@ if (process.env.REQUIRE_REDIS === '1') {
   if (onRedis === 0) problems.push('the Redis Streams bus suite did not run');
   if (multiInstance === 0) problems.push('the two-instance suite did not run');
 }
+// The widget in a real browser (Chromium through playwright-core).
+const inBrowser = count((t) => t.status === 'passed' && t.fullName.includes('(chromium)'));
+if (process.env.REQUIRE_BROWSER === '1' && inBrowser === 0)
+  problems.push('the browser tests did not run');
 if (skipped > 0) problems.push(`${skipped} test(s) were skipped`);
 if (failed > 0 || !report.success) problems.push(`${failed} test(s) failed`);
 console.log(
-  `PostgreSQL-backed: ${onPostgres} passed; PGlite-backed: ${onPglite} passed; via PgBouncer: ${throughBouncer}; Redis bus: ${onRedis}; two instances: ${multiInstance}`,
+  `PostgreSQL-backed: ${onPostgres} passed; PGlite-backed: ${onPglite} passed; via PgBouncer: ${throughBouncer}; Redis bus: ${onRedis}; two instances: ${multiInstance}; in Chromium: ${inBrowser}`,
 );
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 if (problems.length) {

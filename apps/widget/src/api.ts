@@ -75,6 +75,20 @@ export class Api {
       ...(saved.token ? { visitorToken: saved.token } : {}),
       ...(saved.name ? { name: saved.name } : {}),
     })
+      .catch(async (error: unknown) => {
+        // The server refuses a page origin off the allow-list (403) or an unknown key (401)
+        // without CORS headers, so fetch sees only a network error. When the server answers
+        // an opaque probe, it is up: the session was most likely refused, not unreachable
+        // (status stays 0: inferred, not read, so a kept conversation is not forgotten on it).
+        if (error instanceof ApiError && !error.status)
+          await fetch(`${this.base}/health`, { mode: 'no-cors', cache: 'no-store' }).then(
+            () => {
+              throw new ApiError('forbidden', 0);
+            },
+            () => {},
+          );
+        throw error;
+      })
       .then((session) => {
         if (session.visitorId !== saved.visitorId)
           this.saved.set({ conversationId: undefined, lastEventId: undefined });

@@ -16,7 +16,7 @@ button{font:inherit;color:inherit;cursor:pointer}
 :focus-visible{outline:3px solid var(--fg);outline-offset:2px}
 header :focus-visible,.u :focus-visible{outline-color:var(--op)}
 .launch{width:56px;height:56px;border-radius:50%;border:0;background:var(--p);color:var(--op);box-shadow:0 4px 14px #0003;display:grid;place-items:center}
-svg{width:26px;height:26px;fill:currentColor}
+svg{width:26px;height:26px;fill:currentColor}.th svg{width:16px;height:16px}
 .panel{display:flex;flex-direction:column;width:min(380px,calc(100vw - 40px));height:min(600px,calc(100vh - 110px));margin-block-end:12px;background:var(--bg);color:var(--fg);border-radius:12px;box-shadow:0 8px 30px #0004;overflow:hidden}
 header{display:flex;align-items:center;gap:8px;padding:12px 16px;background:var(--p);color:var(--op)}
 header div{flex:1;min-width:0}

@@ -91,8 +91,8 @@ export class View {
     this._close = button({ class: 'x' }, () => a.toggle(false), '×');
     this._dismiss = button({}, () => a.dismiss(), '×');
     this._err.append(this._dismiss);
-    this._up = button({}, () => a.rate(1), '👍');
-    this._down = button({}, () => a.rate(-1), '👎');
+    this._up = button({ class: 'th' }, () => a.rate(1), icon('up'));
+    this._down = button({ class: 'th' }, () => a.rate(-1), icon('down'));
     this._rate.append(this._up, this._down);
     this._human = button({}, () => a.handoff());
     this._stop = button({}, () => a.stop());

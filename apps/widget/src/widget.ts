@@ -234,7 +234,11 @@ export class Widget {
     try {
       await this._list(id);
     } catch (error) {
-      if (error instanceof ApiError && (error.code === 'not_found' || error.code === 'forbidden'))
+      if (
+        error instanceof ApiError &&
+        error.status &&
+        (error.code === 'not_found' || error.code === 'forbidden')
+      )
         return this._forget();
       // Unreachable for now: list again once the socket is back.
       this._relist = true;

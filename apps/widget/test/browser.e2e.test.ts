@@ -1,0 +1,501 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Account, data, type Harness, startHarness } from '../../server/test/harness.ts';
+import {
+  CHROMIUM,
+  focusState,
+  gateSocket,
+  LAUNCH_ARGS,
+  panelControlCount,
+  type Site,
+  startSite,
+  watchErrors,
+} from './browser-site.ts';
+
+/**
+ * The widget in a real browser: widget.js as the server serves it, embedded by a "customer
+ * site" on another origin under a strict CSP and hostile CSS, talking to the platform over
+ * REST and WebSocket, with the offline (extractive) model answering from an ingested handbook.
+ */
+
+const HANDBOOK = `# Acme Outdoor staff handbook
+
+## Returns
+
+Customers may return unworn hiking boots within 45 days of purchase for a full refund.
+
+## Repairs
+
+The Lindenhof workshop repairs torn tents for a flat fee of 29 euros.
+`;
+
+const QUESTION = 'How many days do customers have to return unworn hiking boots?';
+const FACT = '45 days';
+const ARTIFACTS = new URL('../../../e2e/artifacts/', import.meta.url);
+const AXE = readFileSync(
+  new URL('../../../node_modules/axe-core/axe.min.js', import.meta.url),
+  'utf8',
+);
+
+const W = '[data-chat-widget]';
+/** Playwright's CSS engine pierces open shadow roots, so these reach inside the widget. */
+const sel = {
+  launcher: `${W} .launch`,
+  panel: `${W} .panel`,
+  input: `${W} textarea`,
+  send: `${W} .send`,
+  error: `${W} .err`,
+  hint: `${W} .hint`,
+  /** The "writing" / "is typing" line (the rating bar is the other plain .bar, with buttons). */
+  typing: `${W} .panel > .bar:not(.off):not(.err):not(:has(button))`,
+  visitorMessages: `${W} .m.u`,
+  /** Answers, not the greeting (the first .m.a in the list). */
+  answers: `${W} .msgs > .m.a:not(:first-child)`,
+  /** The newest answer's text (without its author line and sources). */
+  answer: `${W} .msgs > .m.a:not(:first-child):last-child .b`,
+};
+
+describe.skipIf(!existsSync('/usr/bin/chromium') && !process.env.CHROMIUM_PATH)(
+  'chat widget in a real browser (chromium)',
+  // Generous: answers are fast, but this may share a 2-core machine with other suites.
+  { timeout: 60_000 },
+  () => {
+    let h: Harness;
+    let owner: Account;
+    let server: string;
+    let allowed: Site;
+    let foreign: Site;
+    let browser: Browser;
+    const contexts: BrowserContext[] = [];
+
+    beforeAll(async () => {
+      h = await startHarness('pglite', { LOG_LEVEL: 'error' });
+      await h.app.listen({ port: 0, host: '127.0.0.1' });
+      server = `http://localhost:${(h.app.server.address() as AddressInfo).port}`;
+      owner = await h.signUp('Acme Outdoor');
+      await h.ingest(owner.cookie, 'staff-handbook.md', HANDBOOK);
+      // The allowed site's port must be known before the widget's allow-list is written, and
+      // the key before the page is served: the page is built per request from `site`.
+      const site = { serverOrigin: server, widgetKey: '' };
+      allowed = await startSite(site);
+      foreign = await startSite(site);
+      const created = await h.mutate('widgets.create', owner.cookie, {
+        name: 'Acme site',
+        allowedOrigins: [allowed.origin],
+      });
+      expect(created.status, created.raw.body).toBe(200);
+      const widget = data<{ id: string; publicKey: string }>(created);
+      site.widgetKey = widget.publicKey;
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+    }, 120_000);
+
+    afterEach(async () => {
+      await Promise.all(contexts.splice(0).map((c) => c.close().catch(() => {})));
+    });
+
+    afterAll(async () => {
+      await browser?.close().catch(() => {});
+      await allowed?.close();
+      await foreign?.close();
+      await h?.close();
+    });
+
+    const newPage = async (options: { bypassCSP?: boolean } = {}) => {
+      const context = await browser.newContext({
+        viewport: { width: 1000, height: 760 },
+        locale: 'en-US',
+        ...options,
+      });
+      contexts.push(context);
+      const page = await context.newPage();
+      page.setDefaultTimeout(20_000);
+      return { page, errors: watchErrors(page) };
+    };
+
+    /** Loads the host page and waits until the widget has drawn its launcher. */
+    const visit = async (page: Page, url: string) => {
+      await page.goto(url);
+      await expect.poll(() => page.locator(sel.launcher).count()).toBe(1);
+    };
+
+    /** What an element says (its text content, which includes screen-reader-only text). */
+    const text = async (page: Page, selector: string) =>
+      (await page.locator(selector).first().textContent()) ?? '';
+
+    it('answers a visitor with a streamed, cited answer that survives a reload; host CSS and CSP do not break it', async () => {
+      const { page, errors } = await newPage();
+      await visit(page, `${allowed.origin}/`);
+
+      // Closed at first; the launcher is styled by the widget's own (constructed) sheet,
+      // which the CSP allows and the host's `button { width: 10px }` does not reach.
+      await expect.poll(() => page.locator(sel.panel).isHidden()).toBe(true);
+      const launcherBox = await page.locator(sel.launcher).boundingBox();
+      expect(launcherBox?.width).toBe(56);
+      expect(await page.locator(sel.launcher).getAttribute('aria-label')).toBe('Open chat');
+
+      await page.locator(sel.launcher).click();
+      await expect.poll(() => page.locator(sel.panel).isVisible()).toBe(true);
+      expect(await page.locator(sel.launcher).getAttribute('aria-expanded')).toBe('true');
+      expect(await text(page, `${W} .msgs > .m.a:first-child`)).toBe(
+        'Hi! How can we help you today?',
+      );
+
+      // The server's frames are held twice: once the message is accepted (the assistant is
+      // "writing"), and after the answer's first piece (it is streaming), so both in-between
+      // states are looked at without racing the stream.
+      const gate = await gateSocket(page, [
+        (f) => f.type === 'ack' && f.data?.stage === 'accepted',
+        (f) => f.event === 'message.delta',
+      ]);
+
+      await page.locator(sel.input).fill(QUESTION);
+      await page.locator(sel.send).click();
+
+      await expect.poll(() => gate.held()).toBe(true);
+      await expect.poll(() => text(page, sel.typing)).toBe('The assistant is writing…');
+      expect(await page.locator(sel.visitorMessages).count()).toBe(1);
+      expect(await text(page, sel.visitorMessages)).toContain(QUESTION);
+      expect(await page.locator(sel.answers).count()).toBe(0);
+      gate.release();
+
+      await expect.poll(() => gate.held()).toBe(true);
+      const firstPiece = String(gate.received.at(-1)?.data?.delta ?? '');
+      expect(firstPiece).not.toBe('');
+      // Only that piece is on screen: the answer grows as it arrives.
+      await expect.poll(async () => (await text(page, sel.answer)).trim()).toBe(firstPiece.trim());
+      expect(await page.locator(sel.typing).isHidden()).toBe(true);
+      expect(await page.locator(`${W} form button:not(.send)`).textContent()).toBe('Stop answer');
+      expect(await page.locator(`${W} form button:not(.send)`).isVisible()).toBe(true);
+      gate.release();
+
+      await expect.poll(() => text(page, sel.answer), { timeout: 30_000 }).toContain(FACT);
+      // Final once the rating bar shows (only for a finished answer); the stop button is gone.
+      await expect.poll(() => page.locator(`${W} [aria-label="Helpful"]`).isVisible()).toBe(true);
+      expect(await page.locator(`${W} form button:not(.send)`).isHidden()).toBe(true);
+      const answer = await text(page, sel.answer);
+      // It came in pieces over the socket.
+      expect(gate.received.filter((f) => f.event === 'message.delta').length).toBeGreaterThan(1);
+
+      // The citation: a marker in the text and the source's title and snippet in the list.
+      const sources = page.locator(`${W} .msgs > .m.a:not(:first-child) details`).last();
+      expect(await sources.locator('summary').textContent()).toMatch(/^Sources \(\d+\)$/);
+      const marker = page.locator(`${sel.answer} sup button`).first();
+      expect(await marker.getAttribute('aria-label')).toBe('Source 1');
+      // The marker opens the sources and moves focus to the one it cites.
+      await marker.click();
+      const entry = sources.locator('li').first();
+      await expect.poll(() => entry.isVisible()).toBe(true);
+      await expect
+        .poll(() =>
+          entry.evaluate(
+            (li) =>
+              li.getRootNode() instanceof ShadowRoot &&
+              (li.getRootNode() as ShadowRoot).activeElement === li,
+          ),
+        )
+        .toBe(true);
+      expect(await entry.locator('strong').textContent()).toMatch(/handbook/i);
+      expect(await entry.locator('p').textContent()).toContain(FACT);
+
+      // Shadow DOM isolation: none of the host's `*`, `button`, `p`, `h2` rules got in.
+      const styles = await page.evaluate(() => {
+        const root = document.querySelector('[data-chat-widget]')?.shadowRoot;
+        const css = (s: string) => {
+          const el = root?.querySelector(s);
+          return el ? getComputedStyle(el) : null;
+        };
+        const pick = (s: string) => {
+          const c = css(s);
+          return c
+            ? {
+                color: c.color,
+                fontSize: c.fontSize,
+                background: c.backgroundColor,
+                margin: c.marginTop,
+                display: c.display,
+                transform: c.textTransform,
+              }
+            : null;
+        };
+        return {
+          bubble: pick('.msgs > .m.a .b'),
+          title: pick('h2'),
+          send: pick('.send'),
+          input: pick('textarea'),
+          panel: pick('.panel'),
+          hiddenHint: pick('.hint'),
+        };
+      });
+      expect(styles.bubble).toMatchObject({ color: 'rgb(17, 24, 39)', fontSize: '14px' });
+      expect(styles.title).toMatchObject({ color: 'rgb(255, 255, 255)', transform: 'none' });
+      expect(styles.send).toMatchObject({ background: 'rgb(37, 99, 235)', fontSize: '14px' });
+      expect(styles.input?.color).toBe('rgb(17, 24, 39)');
+      expect(styles.panel).toMatchObject({ display: 'flex', margin: '0px' });
+      expect(styles.hiddenHint?.display).toBe('none');
+
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: new URL('widget.png', ARTIFACTS).pathname });
+
+      // A reload shows the same conversation (kept in localStorage, listed over REST).
+      await page.reload();
+      await expect.poll(() => page.locator(sel.launcher).count()).toBe(1);
+      await page.locator(sel.launcher).click();
+      await expect.poll(() => page.locator(sel.visitorMessages).count()).toBe(1);
+      expect(await text(page, sel.visitorMessages)).toContain(QUESTION);
+      await expect.poll(() => page.locator(sel.answers).count()).toBe(1);
+      expect(await text(page, sel.answer)).toBe(answer);
+
+      expect(errors.problems()).toEqual([]);
+    });
+
+    it('refuses a site whose origin is not on the allow-list, inside the widget and without page errors', async () => {
+      const { page, errors } = await newPage();
+      // The refused response carries no CORS headers, so the page (and Playwright's response
+      // events) never see it; the DevTools protocol still reports its status.
+      const sessions: number[] = [];
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Network.enable');
+      const posts = new Set<string>();
+      cdp.on('Network.requestWillBeSent', (e) => {
+        if (e.request.url.endsWith('/api/v1/widget/session') && e.request.method === 'POST')
+          posts.add(e.requestId);
+      });
+      cdp.on('Network.responseReceivedExtraInfo', (e) => {
+        if (posts.has(e.requestId)) sessions.push(e.statusCode);
+      });
+      const sockets: string[] = [];
+      page.on('websocket', (ws) => sockets.push(ws.url()));
+
+      await visit(page, `${foreign.origin}/`);
+      await page.locator(sel.launcher).click();
+      await expect.poll(() => page.locator(sel.error).isVisible()).toBe(true);
+      expect(await text(page, `${W} .err span`)).toBe('The chat is not available on this website.');
+      expect(await page.locator(`${W} .err`).getAttribute('role')).toBe('alert');
+
+      // Trying to chat anyway: nothing is sent and no answer comes.
+      await page.locator(sel.input).fill('Hello, is anyone there?');
+      await page.keyboard.press('Enter');
+      await expect.poll(() => sessions.length).toBeGreaterThanOrEqual(2);
+      expect(await page.locator(sel.error).isVisible()).toBe(true);
+      expect(await page.locator(sel.visitorMessages).count()).toBe(0);
+      expect(await page.locator(sel.answers).count()).toBe(0);
+      expect(sockets).toEqual([]);
+      expect(
+        sessions.every((s) => s >= 400 && s < 500),
+        JSON.stringify(sessions),
+      ).toBe(true);
+      expect(sessions).toContain(403);
+
+      // The browser logs the refused request itself (not a script error); nothing else.
+      expect(errors.pageErrors).toEqual([]);
+      expect(errors.problems({ allowNetwork: true })).toEqual([]);
+    });
+
+    it('works with the keyboard alone: launcher, focus trap, Enter to send, Escape back to the launcher', async () => {
+      const { page, errors } = await newPage();
+      await visit(page, `${allowed.origin}/`);
+
+      // Tab from the top of the page reaches the launcher (after the page's own link).
+      let onLauncher = false;
+      for (let i = 0; i < 10 && !onLauncher; i++) {
+        await page.keyboard.press('Tab');
+        const f = await focusState(page);
+        onLauncher = f.inWidget && f.className === 'launch';
+      }
+      expect(onLauncher).toBe(true);
+
+      // Enter opens, focus lands in the panel (on the message box); Escape closes and focus
+      // goes back to the launcher; Space opens again.
+      await page.keyboard.press('Enter');
+      await expect.poll(() => page.locator(sel.panel).isVisible()).toBe(true);
+      await expect.poll(async () => (await focusState(page)).tag).toBe('textarea');
+      expect((await focusState(page)).inPanel).toBe(true);
+      await page.keyboard.press('Escape');
+      await expect.poll(() => page.locator(sel.panel).isHidden()).toBe(true);
+      expect(await focusState(page)).toMatchObject({ inWidget: true, className: 'launch' });
+      await page.keyboard.press('Space');
+      await expect.poll(() => page.locator(sel.panel).isVisible()).toBe(true);
+      await expect.poll(async () => (await focusState(page)).tag).toBe('textarea');
+
+      /** Tab (or Shift+Tab) more times than the panel has controls; focus never leaves it. */
+      const staysInside = async (key: 'Tab' | 'Shift+Tab') => {
+        const controls = await panelControlCount(page);
+        expect(controls).toBeGreaterThan(1);
+        const visited = new Set<string>();
+        for (let i = 0; i < controls + 3; i++) {
+          await page.keyboard.press(key);
+          const f = await focusState(page);
+          expect(f, `${key} #${i + 1} of ${controls} controls`).toMatchObject({
+            inWidget: true,
+            inPanel: true,
+          });
+          visited.add(`${f.tag}.${f.className}:${f.label}`);
+        }
+        // It cycled through the controls rather than sticking on one.
+        expect(visited.size).toBe(controls);
+      };
+      /** Tabs round the panel to the message box (no mouse, no programmatic focus). */
+      const tabToInput = async () => {
+        for (let i = 0; i < 20 && (await focusState(page)).tag !== 'textarea'; i++)
+          await page.keyboard.press('Tab');
+        expect((await focusState(page)).tag).toBe('textarea');
+      };
+      await staysInside('Tab');
+      await staysInside('Shift+Tab');
+
+      // Back to the message box, type, Enter sends; the answer arrives.
+      await tabToInput();
+      await page.keyboard.type('What does the workshop charge to repair a torn tent?');
+      await page.keyboard.press('Enter');
+      await expect.poll(() => text(page, sel.answer), { timeout: 30_000 }).toContain('29 euros');
+      await expect.poll(() => page.locator(`${W} [aria-label="Helpful"]`).isVisible()).toBe(true);
+      expect(await page.locator(sel.input).inputValue()).toBe('');
+
+      // With the answer's citation, rating and sources controls in it, the trap still holds.
+      await tabToInput();
+      await staysInside('Tab');
+      await staysInside('Shift+Tab');
+
+      await page.keyboard.press('Escape');
+      await expect.poll(() => page.locator(sel.panel).isHidden()).toBe(true);
+      expect(await focusState(page)).toMatchObject({ inWidget: true, className: 'launch' });
+      expect(await page.locator(sel.launcher).getAttribute('aria-expanded')).toBe('false');
+
+      expect(errors.problems()).toEqual([]);
+    });
+
+    it('has no serious or critical axe-core violations with the panel open and a message exchanged', async () => {
+      // axe is injected as an inline script, which the host page's CSP (rightly) forbids;
+      // bypassCSP applies to this test's context only, every other test runs under the CSP.
+      const { page, errors } = await newPage({ bypassCSP: true });
+      await visit(page, `${allowed.origin}/`);
+      await page.locator(sel.launcher).click();
+      await page.locator(sel.input).fill('How many days do customers have to return boots?');
+      await page.keyboard.press('Enter');
+      await expect.poll(() => text(page, sel.answer), { timeout: 30_000 }).toContain(FACT);
+      await expect.poll(() => page.locator(`${W} [aria-label="Helpful"]`).isVisible()).toBe(true);
+
+      await page.addScriptTag({ content: AXE });
+      const { violations, shadowButtons } = await page.evaluate(async () => {
+        type Result = {
+          id: string;
+          impact: string | null;
+          help: string;
+          nodes: { target: unknown[]; failureSummary?: string }[];
+        };
+        const axe = (
+          window as unknown as {
+            axe: {
+              run(ctx: unknown, o: unknown): Promise<{ violations: Result[]; passes: Result[] }>;
+            };
+          }
+        ).axe;
+        const results = await axe.run(document, { resultTypes: ['violations'] });
+        return {
+          violations: results.violations.map((v) => ({
+            id: v.id,
+            impact: v.impact,
+            help: v.help,
+            nodes: v.nodes.map((n) => ({ target: n.target, summary: n.failureSummary })),
+          })),
+          // A node in a shadow root has a nested target: [[host selector, inner selector]].
+          shadowButtons: results.passes
+            .filter((r) => r.id === 'button-name')
+            .flatMap((r) => r.nodes)
+            .filter((n) => Array.isArray(n.target[0])).length,
+        };
+      });
+      // The scan reached into the widget's shadow root (the host page has no buttons).
+      expect(shadowButtons).toBeGreaterThan(0);
+      const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      if (serious.length) console.error(JSON.stringify(serious, null, 2));
+      if (violations.length > serious.length)
+        console.log(
+          'minor axe findings:',
+          violations.map((v) => `${v.id} (${v.impact})`).join(', '),
+        );
+      expect(serious).toEqual([]);
+
+      expect(errors.problems()).toEqual([]);
+    });
+
+    it('refuses an over-long message in place, and speaks German and Arabic (right-to-left)', async () => {
+      const { page, errors } = await newPage();
+      const conversations: string[] = [];
+      page.on('request', (r) => {
+        if (r.method() === 'POST' && r.url().endsWith('/api/v1/conversations'))
+          conversations.push(r.url());
+      });
+      await visit(page, `${allowed.origin}/`);
+      await page.locator(sel.launcher).click();
+
+      const long = `${'All work and no play. '.repeat(400)}`.slice(0, 8_001);
+      expect(long.length).toBe(8_001);
+      await page.locator(sel.input).fill(long);
+      await expect.poll(() => page.locator(sel.hint).isVisible()).toBe(true);
+      expect(await text(page, sel.hint)).toBe(
+        'Your message is too long (8001 of at most 8000 characters).',
+      );
+      expect(await page.locator(sel.input).getAttribute('aria-invalid')).toBe('true');
+      await page.locator(sel.input).press('Enter');
+      await page.locator(sel.send).click();
+      // A moment for anything that would go out (the check below does not depend on it).
+      await page.waitForTimeout(300);
+      // Still there, still refused, nothing sent: no conversation was even created.
+      expect(await page.locator(sel.input).inputValue()).toBe(long);
+      expect(await page.locator(sel.hint).isVisible()).toBe(true);
+      expect(await page.locator(sel.visitorMessages).count()).toBe(0);
+      expect(conversations).toEqual([]);
+      // Shortened to the limit, the hint goes.
+      await page.locator(sel.input).fill(long.slice(0, 8_000));
+      await expect.poll(() => page.locator(sel.hint).isHidden()).toBe(true);
+      expect(await page.locator(sel.input).getAttribute('aria-invalid')).toBe('false');
+
+      // German, from data-locale="de" on the script tag.
+      const de = await newPage();
+      await visit(de.page, `${allowed.origin}/?locale=de`);
+      expect(await de.page.locator(sel.launcher).getAttribute('aria-label')).toBe('Chat öffnen');
+      await de.page.locator(sel.launcher).click();
+      await expect.poll(() => de.page.locator(sel.panel).isVisible()).toBe(true);
+      expect(await de.page.locator(sel.panel).getAttribute('lang')).toBe('de');
+      expect(await de.page.locator(sel.panel).getAttribute('dir')).toBe('ltr');
+      expect(await text(de.page, sel.send)).toBe('Senden');
+      expect(await de.page.locator(sel.input).getAttribute('placeholder')).toBe(
+        'Nachricht eingeben…',
+      );
+      expect(await text(de.page, `${W} .msgs > .m.a:first-child`)).toBe(
+        'Hallo! Wie können wir Ihnen helfen?',
+      );
+      await de.page.locator(sel.input).fill('x'.repeat(8_001));
+      await expect
+        .poll(() => text(de.page, sel.hint))
+        .toBe('Ihre Nachricht ist zu lang (8001 von höchstens 8000 Zeichen).');
+
+      // Arabic, from data-locale="ar": the panel is right-to-left.
+      const ar = await newPage();
+      await visit(ar.page, `${allowed.origin}/?locale=ar`);
+      await ar.page.locator(sel.launcher).click();
+      await expect.poll(() => ar.page.locator(sel.panel).isVisible()).toBe(true);
+      expect(await ar.page.locator(sel.panel).getAttribute('dir')).toBe('rtl');
+      expect(await ar.page.locator(sel.panel).getAttribute('lang')).toBe('ar');
+      expect(await text(ar.page, sel.send)).toBe('إرسال');
+      expect(
+        await ar.page.locator(sel.panel).evaluate((el) => getComputedStyle(el).direction),
+      ).toBe('rtl');
+      // And back through the SDK (window.ChatWidget.setLocale), live.
+      await ar.page.evaluate(() =>
+        (window as unknown as { ChatWidget: { setLocale(l: string): void } }).ChatWidget.setLocale(
+          'en',
+        ),
+      );
+      await expect.poll(() => ar.page.locator(sel.panel).getAttribute('dir')).toBe('ltr');
+      await expect.poll(() => text(ar.page, sel.send)).toBe('Send');
+
+      expect(errors.problems()).toEqual([]);
+      expect(de.errors.problems()).toEqual([]);
+      expect(ar.errors.problems()).toEqual([]);
+    });
+  },
+);
