@@ -26,6 +26,7 @@ import {
 import { type EventBus, MemoryBus, RedisStreamsBus } from '@platform/realtime';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { redisCounters } from './redis-counters.ts';
 
 /** Everything a server process (or the CLI) holds open, wired from configuration alone. */
 export type Platform = {
@@ -128,6 +129,8 @@ export async function openPlatform(
     log: log.child({ module: 'conversations' }),
     // A live answer never outlasts AI_TOTAL_TIMEOUT_MS; past that (and a margin) it was lost.
     replyGuardMs: config.AI_TOTAL_TIMEOUT_MS + 15_000,
+    // Widgets' visitor limits hold across instances when they share Redis.
+    ...(redis ? { counters: redisCounters(redis) } : {}),
   });
   return {
     config,

@@ -245,6 +245,101 @@ describe.each(testDrivers())('widgets router (%s)', (driver) => {
     });
   });
 
+  it("gives the page the widget's look and words with its session, never its limits", async () => {
+    const widget = await create(owner.cookie, {
+      name: 'Branded',
+      allowedOrigins: [SHOP],
+      settings: {
+        theme: { primaryColor: '#112233' },
+        greeting: 'Welcome to the shop',
+        language: 'de',
+      },
+    });
+    const got = await session(widget.publicKey);
+    expect(got.statusCode).toBe(200);
+    const body = JSON.parse(got.body) as { settings: Record<string, unknown> };
+    expect(body.settings).toEqual({
+      theme: { ...DEFAULTS.theme, primaryColor: '#112233' },
+      position: 'bottom-right',
+      greeting: 'Welcome to the shop',
+      language: 'de',
+    });
+    expect(got.body).not.toContain('rateLimits');
+  });
+
+  it("enforces the widget's limits on its visitors: per visitor, per widget and per day", async () => {
+    // Per-minute windows: do not start a run in a minute's last seconds.
+    while (new Date().getUTCSeconds() >= 55) await new Promise((r) => setTimeout(r, 500));
+    const widget = await create(owner.cookie, {
+      name: 'Limited',
+      allowedOrigins: [SHOP],
+      settings: {
+        rateLimits: { perVisitorPerMinute: 2, perWidgetPerMinute: 3, dailyMessageCap: 4 },
+      },
+    });
+    const visitor = async () => {
+      const { token } = JSON.parse((await session(widget.publicKey)).body) as { token: string };
+      const headers = {
+        authorization: `Bearer ${token}`,
+        origin: SHOP,
+        'content-type': 'application/json',
+        accept: 'application/json',
+      };
+      const started = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/conversations',
+        headers,
+        payload: '{}',
+      });
+      const { id } = JSON.parse(started.body) as { id: string };
+      return (text: string) =>
+        h.app.inject({
+          method: 'POST',
+          url: `/api/v1/conversations/${id}/messages`,
+          headers,
+          payload: JSON.stringify({ text }),
+        });
+    };
+    const stored = async () =>
+      Number(
+        (
+          await h.t.ownerQuery<{ n: string }>(
+            `select count(*) as n from messages m join chat_sessions s on s.id = m.session_id
+              where s.widget_id = $1 and m.author_type = 'visitor'`,
+            [widget.id],
+          )
+        )[0]?.n,
+      );
+    const a = await visitor();
+    expect((await a('What is the hotel cap?')).statusCode).toBe(200);
+    expect((await a('And for trains?')).statusCode).toBe(200);
+    const third = await a('One more?');
+    expect(third.statusCode).toBe(429);
+    expect(JSON.parse(third.body)).toMatchObject({ field: 'text' });
+    expect(JSON.parse(third.body).message).toMatch(/2 messages a minute from one visitor/);
+    expect(await stored()).toBe(2);
+    // Another visitor still has room, until the widget's own minute is full.
+    const b = await visitor();
+    expect((await b('Hello?')).statusCode).toBe(200);
+    const fourth = await b('Anyone?');
+    expect(fourth.statusCode).toBe(429);
+    expect(JSON.parse(fourth.body).message).toMatch(/3 messages a minute/);
+    expect(await stored()).toBe(3);
+    // The daily cap spans visitors and minutes.
+    await h.t.ownerQuery(
+      `update widgets set settings = jsonb_set(settings, '{rateLimits,perWidgetPerMinute}', '100')
+        where id = $1`,
+      [widget.id],
+    );
+    await new Promise((r) => setTimeout(r, 10_500)); // the limits are cached for 10 s
+    const c = await visitor();
+    expect((await c('Last one today?')).statusCode).toBe(200);
+    const over = await c('Really the last?');
+    expect(over.statusCode).toBe(429);
+    expect(JSON.parse(over.body).message).toMatch(/4 messages a day/);
+    expect(await stored()).toBe(4);
+  });
+
   it('rotates the key: the old one is refused at once, the new one admitted', async () => {
     const widget = await create(owner.cookie, { name: 'Rotating', allowedOrigins: [SHOP] });
     const before = await session(widget.publicKey);

@@ -30,9 +30,8 @@ export type Conversation = {
 };
 
 /**
- * What a widget's settings may say about its look (packages/api/src/widgets/settings.ts).
- * `POST /api/v1/widget/session` does not return them yet; the widget reads `settings` from the
- * session response when the server starts sending it, and uses defaults until then.
+ * What a widget's settings say about its look (packages/api/src/widgets/settings.ts), as
+ * `POST /api/v1/widget/session` returns them; an older server sends none and defaults apply.
  */
 export type WidgetSettings = {
   theme?: { primaryColor?: string; backgroundColor?: string; textColor?: string };

@@ -1,3 +1,4 @@
+import { resolveWidgetSettings } from '@platform/api';
 import { keyFingerprint } from '@platform/auth';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -74,10 +75,13 @@ export function registerWidgetSession(app: FastifyInstance, platform: Platform) 
         name: input.name ?? returning?.name ?? null,
         ...(returning ? { visitorId: returning.visitorId } : {}),
       });
+      // What the widget shows: its look and words (never its limits, which are the server's).
+      const { theme, position, greeting, language } = resolveWidgetSettings(widget.settings);
       return reply.send({
         token,
         expiresAt: new Date(claims.expiresAt * 1000).toISOString(),
         visitorId: claims.visitorId,
+        settings: { theme, position, greeting, language },
       });
     }),
   );

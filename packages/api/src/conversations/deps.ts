@@ -6,6 +6,7 @@ import { DomainError } from '../errors.ts';
 import type { Actor, MemberRole } from './actor.ts';
 import type { Generations } from './generations.ts';
 import type { ConversationView, MessageView } from './views.ts';
+import type { VisitorLimits } from './visitor-limits.ts';
 
 export interface ConversationDeps {
   db: Database;
@@ -15,6 +16,8 @@ export interface ConversationDeps {
   log: Log;
   /** After this long without a stored reply, another instance answers in its place. */
   replyGuardMs: number;
+  /** Widgets' limits on their visitors' messages; absent: visitors are not limited. */
+  visitorLimits?: VisitorLimits;
 }
 
 /** Runs fn in the actor's tenant; a member's membership is checked in the same transaction. */

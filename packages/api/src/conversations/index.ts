@@ -11,3 +11,4 @@ export {
   visitorConversation,
   visitorMessage,
 } from './views.ts';
+export { type Counters, memoryCounters } from './visitor-limits.ts';

@@ -130,6 +130,7 @@ export async function sendMessage(
   hooks: SendHooks = {},
 ): Promise<SendOutcome> {
   const started = performance.now();
+  if (actor.kind === 'visitor') await deps.visitorLimits?.take(actor);
   let prepared: Promise<PreparedQuestion> | null = null;
   const stored = await inTenant(deps, actor, async (tx) => {
     let conversation = await loadConversation(tx, actor, input.conversationId, { lock: true });

@@ -24,6 +24,7 @@ import {
 import { recentTurns } from './memory.ts';
 import { REPLY_QUEUE, type SendHooks, type SendInput, sendMessage, writeAnswer } from './send.ts';
 import { loadConversation } from './store.ts';
+import { type Counters, createVisitorLimits, memoryCounters } from './visitor-limits.ts';
 
 /** Clock skew allowed between Redis (which stamps event ids) and the database (which stamps rows). */
 const REPLAY_SKEW_MS = 5_000;
@@ -36,6 +37,8 @@ export interface ConversationServiceOptions {
   /** How long a reply may take before another instance writes it instead (ms). */
   replyGuardMs: number;
   pollMs?: number;
+  /** Where visitors' message counts are kept (default: in this process). */
+  counters?: Counters;
 }
 
 /**
@@ -51,6 +54,11 @@ export function createConversationService(options: ConversationServiceOptions) {
     log: options.log,
     generations: new Generations(),
     replyGuardMs: options.replyGuardMs,
+    visitorLimits: createVisitorLimits({
+      db: options.db,
+      counters: options.counters ?? memoryCounters(),
+      log: options.log,
+    }),
   };
 
   const stopListener = (event: BusEvent) => {
