@@ -340,6 +340,82 @@ describe.each(testDrivers())('widgets router (%s)', (driver) => {
     expect(await stored()).toBe(4);
   });
 
+  it("answers a widget's visitors from the widget's own collection only", async () => {
+    const collection = async (name: string) => {
+      const r = await h.mutate('collections.create', owner.cookie, { name });
+      return data<{ id: string }>(r).id;
+    };
+    const upload = async (fileName: string, text: string, collectionId: string) => {
+      const up = await h.mutate('knowledge.upload', owner.cookie, {
+        fileName,
+        contentBase64: Buffer.from(text).toString('base64'),
+        collectionId,
+      });
+      const id = data<{ document: { id: string } }>(up).document.id;
+      await h.platform.knowledge.start();
+      await expect
+        .poll(
+          async () =>
+            data<{ status: string }>(
+              await h.query('knowledge.get', owner.cookie, { documentId: id }),
+            ).status,
+          { timeout: 60_000 },
+        )
+        .toBe('ready');
+      return id;
+    };
+    const shop = await collection('Shop help');
+    const internal = await collection('Internal');
+    const shopDoc = await upload(
+      'shop.md',
+      '# Delivery\n\nParcels to Norway arrive within six working days by courier.\n',
+      shop,
+    );
+    const internalDoc = await upload(
+      'payroll.md',
+      '# Payroll\n\nSalaries are paid on the 25th of every month by bank transfer.\n',
+      internal,
+    );
+    const widget = await create(owner.cookie, {
+      name: 'Shop widget',
+      allowedOrigins: [SHOP],
+      collectionId: shop,
+    });
+    const { token } = JSON.parse((await session(widget.publicKey)).body) as { token: string };
+    const headers = {
+      authorization: `Bearer ${token}`,
+      origin: SHOP,
+      'content-type': 'application/json',
+      accept: 'application/json',
+    };
+    const ask = async (text: string) => {
+      const started = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/conversations',
+        headers,
+        payload: '{}',
+      });
+      const { id } = JSON.parse(started.body) as { id: string };
+      const r = await h.app.inject({
+        method: 'POST',
+        url: `/api/v1/conversations/${id}/messages`,
+        headers,
+        payload: JSON.stringify({ text }),
+      });
+      expect(r.statusCode, r.body).toBe(200);
+      const reply = (
+        JSON.parse(r.body) as { reply: { citations: Array<{ documentId?: string }> } | null }
+      ).reply;
+      return JSON.stringify(reply);
+    };
+    const delivery = await ask('How long do parcels to Norway take?');
+    expect(delivery).toContain('six working days');
+    expect(delivery).toContain(shopDoc);
+    const payroll = await ask('When are salaries paid?');
+    expect(payroll).not.toContain('25th');
+    expect(payroll).not.toContain(internalDoc);
+  });
+
   it('rotates the key: the old one is refused at once, the new one admitted', async () => {
     const widget = await create(owner.cookie, { name: 'Rotating', allowedOrigins: [SHOP] });
     const before = await session(widget.publicKey);

@@ -39,6 +39,8 @@ export interface AnswerInput {
   gate?: (routed: { retrievalConfidence: number; tier: Tier }) => string | null;
   /** prepareQuestion for this same tenant, question and personality, if already started. */
   prepared?: Promise<PreparedQuestion>;
+  /** A collection to search instead of the personality's scope (a widget's own). */
+  collectionId?: string | null;
 }
 
 export interface AnswerResult {
@@ -96,7 +98,11 @@ export async function* answerQuestion(
   const history = input.history ?? [];
   const routingDecisionId = randomUUID();
   const prepared = await (input.prepared ?? prepareQuestion(deps, input));
-  if (prepared.tenantId !== tenantId || prepared.question !== input.question)
+  if (
+    prepared.tenantId !== tenantId ||
+    prepared.question !== input.question ||
+    (prepared.collectionId ?? null) !== (input.collectionId ?? null)
+  )
     throw new Error('answerQuestion: prepared for another question');
   const { embedding, personality, passages } = prepared;
   const { decision, confidence } = routeRetrieved({ ...prepared, history });

@@ -21,6 +21,8 @@ export interface PrepareInput {
   personalityId?: string | undefined;
   /** That personality, if the caller has read it already (chat.send reads it as it stores the question). */
   personality?: Personality;
+  /** A collection to search instead of the personality's scope (a widget's own); null: none. */
+  collectionId?: string | null | undefined;
 }
 
 /** Everything an answer reads before routing: nothing here depends on the conversation. */
@@ -71,7 +73,9 @@ export async function prepareQuestion(
       query: input.question,
       limit: PASSAGES,
       embedding: vector,
-      ...scopeOf(personality),
+      ...(input.collectionId
+        ? { filters: { collectionId: input.collectionId } }
+        : scopeOf(personality)),
     });
     return { vector, personality, passages };
   });

@@ -132,11 +132,15 @@ export async function sendMessage(
   const started = performance.now();
   if (actor.kind === 'visitor') await deps.visitorLimits?.take(actor);
   let prepared: Promise<PreparedQuestion> | null = null;
+  let collectionId: string | null = null;
   const stored = await inTenant(deps, actor, async (tx) => {
     let conversation = await loadConversation(tx, actor, input.conversationId, { lock: true });
     const author = authorship(actor, conversation);
-    if (likelyAnswered(conversation, author))
-      prepared = prepareEarly(deps, conversation, input, await personalityIfAny(tx, conversation));
+    if (likelyAnswered(conversation, author)) {
+      collectionId = await widgetCollection(tx, conversation);
+      const personality = await personalityIfAny(tx, conversation);
+      prepared = prepareEarly(deps, conversation, input, personality, collectionId);
+    }
     const appended = await appendMessage(tx, conversation, {
       ...author,
       content: input.text,
@@ -236,6 +240,7 @@ export async function sendMessage(
     rules: plan.rules,
     started,
     hooks,
+    collectionId,
     ...(prepared ? { prepared } : {}),
   });
   return {
@@ -262,11 +267,13 @@ function prepareEarly(
   conversation: ConversationRow,
   input: SendInput,
   personality: Personality | null,
+  collectionId: string | null,
 ): Promise<PreparedQuestion> {
   const prepared = deps.ai.prepare({
     tenantId: conversation.tenantId,
     question: input.text,
     personalityId: conversation.personalityId ?? undefined,
+    collectionId,
     ...(personality ? { personality } : {}),
   });
   prepared.catch(() => undefined); // a dropped one must not surface as an unhandled rejection
@@ -281,6 +288,20 @@ function prepareEarly(
 async function personalityIfAny(tx: Tx, conversation: ConversationRow) {
   const id = conversation.personalityId ?? undefined;
   return personalityOrDefault(tx, conversation.tenantId, id).catch(() => null);
+}
+
+/**
+ * The knowledge collection a widget conversation's answers search, when its widget names one
+ * (searched instead of the personality's scope, for that website); null otherwise.
+ */
+export async function widgetCollection(tx: Tx, conversation: ConversationRow) {
+  if (!conversation.widgetId) return null;
+  const w = schema.widgets;
+  const [row] = await tx
+    .select({ collectionId: w.collectionId })
+    .from(w)
+    .where(eq(w.id, conversation.widgetId));
+  return row?.collectionId ?? null;
 }
 
 /** One answer at a time per conversation, across instances: a pending guard job means one is being written. */
@@ -318,6 +339,8 @@ export interface AnswerJob {
   hooks: SendHooks;
   /** The answer's reads, if sendMessage started them early. */
   prepared?: Promise<PreparedQuestion>;
+  /** The widget's collection, searched instead of the personality's scope. */
+  collectionId: string | null;
 }
 
 const sumTokens = (result: AnswerResult, key: 'inputTokens' | 'outputTokens') =>
@@ -353,6 +376,7 @@ export async function writeAnswer(
       signal: controller.signal,
       ...(conversation.personalityId ? { personalityId: conversation.personalityId } : {}),
       ...(job.prepared ? { prepared: job.prepared } : {}),
+      collectionId: job.collectionId,
       gate: ({ retrievalConfidence }) =>
         lowConfidenceReason(job.rules, conversation.channel, retrievalConfidence),
     });

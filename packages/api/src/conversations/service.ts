@@ -22,7 +22,14 @@ import {
   tagConversation,
 } from './manage.ts';
 import { recentTurns } from './memory.ts';
-import { REPLY_QUEUE, type SendHooks, type SendInput, sendMessage, writeAnswer } from './send.ts';
+import {
+  REPLY_QUEUE,
+  type SendHooks,
+  type SendInput,
+  sendMessage,
+  widgetCollection,
+  writeAnswer,
+} from './send.ts';
 import { loadConversation } from './store.ts';
 import { type Counters, createVisitorLimits, memoryCounters } from './visitor-limits.ts';
 
@@ -92,6 +99,7 @@ export function createConversationService(options: ConversationServiceOptions) {
           question,
           history: await recentTurns(tx, conversationId, messageId),
           rules: await readHandoffRules(tx, job.tenantId),
+          collectionId: await widgetCollection(tx, conversation),
         };
       });
       if (!work) return;
