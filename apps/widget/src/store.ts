@@ -127,7 +127,11 @@ export class Store {
         state: 'streaming',
         version: 0,
       };
-      this.items.push(item);
+      // Ahead of the visitor's messages still on their way: after a reconnect, the replay
+      // streams an answer written during the outage while what was typed offline waits.
+      let at = this.items.length;
+      while (at && /^(sending|failed)$/.test(this.items[at - 1]?.state ?? '')) at--;
+      this.items.splice(at, 0, item);
     }
     item.message.text += added;
     item.version++;

@@ -198,3 +198,59 @@ export async function gateSocket(p: Page, stops: ((f: Frame) => boolean)[]) {
     },
   };
 }
+
+/**
+ * Routes the widget's WebSocket through the test so that it can be cut like a network outage.
+ * `cut()` takes the context offline and closes the socket on both sides (the server stops
+ * sending to it); until `restore()` every new attempt is closed as soon as it opens, as a
+ * refused connection looks to a page. `cutAfter(match)` cuts right after the first server
+ * frame that matches has been delivered. `restore()` brings the context back online, which
+ * fires the page's `online` event.
+ */
+export async function cutSocket(p: Page) {
+  let down = false;
+  let cutAfter: ((f: Frame) => boolean) | null = null;
+  const open = new Set<{ close(): Promise<void> }>();
+  const received: Frame[] = [];
+  const cut = async () => {
+    down = true;
+    await p.context().setOffline(true);
+    const sides = [...open];
+    open.clear();
+    await Promise.all(sides.map((side) => side.close().catch(() => {})));
+  };
+  await p.routeWebSocket(/\/ws(\?|$)/, (ws) => {
+    if (down) {
+      void ws.close().catch(() => {});
+      return;
+    }
+    const server = ws.connectToServer();
+    open.add(ws).add(server);
+    server.onMessage((message) => {
+      if (down) return;
+      const text = typeof message === 'string' ? message : message.toString('utf8');
+      ws.send(text);
+      let frame: Frame = {};
+      try {
+        frame = JSON.parse(text) as Frame;
+      } catch {}
+      received.push(frame);
+      if (cutAfter?.(frame)) {
+        cutAfter = null;
+        void cut();
+      }
+    });
+  });
+  return {
+    received,
+    down: () => down,
+    cut,
+    cutAfter(match: (f: Frame) => boolean) {
+      cutAfter = match;
+    },
+    async restore() {
+      down = false;
+      await p.context().setOffline(false);
+    },
+  };
+}

@@ -2,9 +2,16 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Account, data, type Harness, startHarness } from '../../server/test/harness.ts';
+import {
+  type Account,
+  cookieOf,
+  data,
+  type Harness,
+  startHarness,
+} from '../../server/test/harness.ts';
 import {
   CHROMIUM,
+  cutSocket,
   focusState,
   gateSocket,
   LAUNCH_ARGS,
@@ -33,6 +40,8 @@ The Lindenhof workshop repairs torn tents for a flat fee of 29 euros.
 
 const QUESTION = 'How many days do customers have to return unworn hiking boots?';
 const FACT = '45 days';
+const REPAIR_QUESTION = 'What does the workshop charge to repair a torn tent?';
+const REPAIR_FACT = '29 euros';
 const ARTIFACTS = new URL('../../../e2e/artifacts/', import.meta.url);
 const AXE = readFileSync(
   new URL('../../../node_modules/axe-core/axe.min.js', import.meta.url),
@@ -69,6 +78,8 @@ describe.skipIf(!existsSync('/usr/bin/chromium') && !process.env.CHROMIUM_PATH)(
     let foreign: Site;
     let browser: Browser;
     const contexts: BrowserContext[] = [];
+    /** Sites started by a test for a widget of its own; closed with the others. */
+    const extraSites: Site[] = [];
 
     beforeAll(async () => {
       h = await startHarness('pglite', { LOG_LEVEL: 'error' });
@@ -99,6 +110,7 @@ describe.skipIf(!existsSync('/usr/bin/chromium') && !process.env.CHROMIUM_PATH)(
       await browser?.close().catch(() => {});
       await allowed?.close();
       await foreign?.close();
+      await Promise.all(extraSites.map((s) => s.close()));
       await h?.close();
     });
 
@@ -123,6 +135,37 @@ describe.skipIf(!existsSync('/usr/bin/chromium') && !process.env.CHROMIUM_PATH)(
     /** What an element says (its text content, which includes screen-reader-only text). */
     const text = async (page: Page, selector: string) =>
       (await page.locator(selector).first().textContent()) ?? '';
+
+    /** The conversation the widget keeps in localStorage (it exists from the first message). */
+    const conversationOf = (page: Page) =>
+      page.evaluate(() => {
+        for (let i = 0; i < localStorage.length; i++) {
+          const key = localStorage.key(i);
+          if (key?.startsWith('chat-widget:'))
+            return (
+              (JSON.parse(localStorage.getItem(key) ?? '{}') as { conversationId?: string })
+                .conversationId ?? null
+            );
+        }
+        return null;
+      });
+
+    /** Asks a question and waits for the finished answer (the rating bar shows only then). */
+    const ask = async (page: Page, question: string, fact: string) => {
+      await page.locator(sel.input).fill(question);
+      await page.keyboard.press('Enter');
+      await expect.poll(() => text(page, sel.answer), { timeout: 30_000 }).toContain(fact);
+      await expect.poll(() => page.locator(`${W} [aria-label="Helpful"]`).isVisible()).toBe(true);
+    };
+
+    /** What the message list shows, in order: `u` (visitor), `a` (answer or person), `s` (note). */
+    const transcript = (page: Page) =>
+      page.locator(`${W} .msgs > .m:not(:first-child)`).evaluateAll((nodes) =>
+        nodes.map((n) => {
+          const kind = n.classList.contains('u') ? 'u' : n.classList.contains('s') ? 's' : 'a';
+          return `${kind}: ${n.querySelector('.b')?.textContent?.trim() ?? ''}`;
+        }),
+      );
 
     it('answers a visitor with a streamed, cited answer that survives a reload; host CSS and CSP do not break it', async () => {
       const { page, errors } = await newPage();
@@ -497,5 +540,204 @@ describe.skipIf(!existsSync('/usr/bin/chromium') && !process.env.CHROMIUM_PATH)(
       expect(de.errors.problems()).toEqual([]);
       expect(ar.errors.problems()).toEqual([]);
     });
+
+    it('hands over to a named person: waiting, their name in the header, their reply; the rating is stored', async () => {
+      const { page, errors } = await newPage();
+      await visit(page, `${allowed.origin}/`);
+      await page.locator(sel.launcher).click();
+      await ask(page, QUESTION, FACT);
+      const title = `${W} header h2`;
+      const subtitle = `${W} header p`;
+      expect(await text(page, title)).toBe('Assistant');
+      expect(await text(page, subtitle)).toBe('Answered by our AI assistant');
+      const id = await conversationOf(page);
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+
+      // Thumbs up on the answer: pressed, thanked, and stored on the conversation.
+      const helpful = page.locator(`${W} [aria-label="Helpful"]`);
+      await helpful.click();
+      await expect.poll(() => helpful.getAttribute('aria-pressed')).toBe('true');
+      expect(await text(page, `${W} .panel > .bar:not(.err):has(.th) > span`)).toBe(
+        'Thanks for your feedback!',
+      );
+      expect(
+        await h.t.ownerQuery('select rating, rating_scale from chat_sessions where id = $1', [id]),
+      ).toEqual([{ rating: 1, rating_scale: 'thumbs' }]);
+
+      // "Talk to a person": the conversation waits for someone, and says so.
+      const human = page.locator(`${W} .act button`);
+      expect(await human.textContent()).toBe('Talk to a person');
+      await human.click();
+      await expect.poll(() => text(page, subtitle)).toBe('Waiting for a person to join…');
+      await expect.poll(() => human.isHidden()).toBe(true);
+      await expect.poll(() => page.locator(`${W} .msgs > .m.s`).count()).toBe(1);
+      expect(await text(page, `${W} .msgs > .m.s`)).toContain('asked to join');
+      expect(
+        await h.t.ownerQuery('select status, handler from chat_sessions where id = $1', [id]),
+      ).toEqual([{ status: 'waiting', handler: 'ai' }]);
+
+      // A member with a name of their own (not the owner's) joins and claims it...
+      const maria = await h.signUp('Maria home', { name: 'Maria Lopez' });
+      await h.t.ownerQuery(
+        'insert into memberships (tenant_id, user_id, role) values ($1, $2, $3)',
+        [owner.tenantId, maria.userId, 'member'],
+      );
+      const signIn = await h.post('/api/auth/sign-in/email', {
+        email: maria.email,
+        password: maria.password,
+      });
+      const cookie = cookieOf(signIn.raw) ?? '';
+      expect(cookie, signIn.raw.body).not.toBe('');
+      const claimed = await h.mutate('conversations.claim', cookie, { id });
+      expect(claimed.status, claimed.raw.body).toBe(200);
+      // ...and the header names her as the one answering.
+      await expect.poll(() => text(page, title)).toBe('Maria Lopez');
+      await expect.poll(() => text(page, subtitle)).toBe('You are chatting with a person');
+      expect(await human.isHidden()).toBe(true);
+
+      // Her reply appears once, attributed to her.
+      const reply = 'Hello, Maria here. Bring the boots to any store and we will sort it out.';
+      const sent = await h.mutate('chat.send', cookie, { conversationId: id, text: reply });
+      expect(sent.status, sent.raw.body).toBe(200);
+      const bubble = page.locator(`${W} .msgs > .m.a`, { hasText: reply });
+      await expect.poll(() => bubble.count()).toBe(1);
+      expect(await bubble.locator('.who').textContent()).toBe('Maria Lopez');
+      expect(await text(page, sel.answer)).toBe(reply);
+      // Not the assistant's any more: no rating bar, no "writing" line under a person's reply.
+      expect(await helpful.isHidden()).toBe(true);
+      expect(await page.locator(sel.typing).isHidden()).toBe(true);
+      const shown = await transcript(page);
+      expect(shown.filter((m) => m.startsWith('u: '))).toEqual([`u: ${QUESTION}`]);
+      expect(shown.filter((m) => m === `a: ${reply}`)).toHaveLength(1);
+
+      expect(errors.problems()).toEqual([]);
+    });
+
+    it('shows a lost connection, and once it is back shows what happened meanwhile once and answers what was written offline', async () => {
+      const { page, errors } = await newPage();
+      const net = await cutSocket(page);
+      await visit(page, `${allowed.origin}/`);
+      await page.locator(sel.launcher).click();
+      const offline = page.locator(`${W} .bar.off`);
+      await ask(page, QUESTION, FACT);
+      expect(await offline.isHidden()).toBe(true);
+      const id = await conversationOf(page);
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+
+      // The next question is accepted, then the connection drops before any of the answer
+      // arrives: the answer is written (and stored) during the outage.
+      net.cutAfter((f) => f.type === 'ack' && f.data?.stage === 'accepted');
+      await page.locator(sel.input).fill(REPAIR_QUESTION);
+      await page.keyboard.press('Enter');
+      await expect.poll(() => net.down()).toBe(true);
+      await expect.poll(() => offline.isVisible()).toBe(true);
+      expect(await offline.textContent()).toBe('Connection lost. Reconnecting…');
+      expect(await offline.getAttribute('role')).toBe('status');
+      await expect
+        .poll(
+          async () =>
+            (
+              await h.t.ownerQuery<{ n: number }>(
+                "select count(*)::int as n from messages where session_id = $1 and author_type = 'ai'",
+                [id],
+              )
+            )[0]?.n,
+          { timeout: 30_000 },
+        )
+        .toBe(2);
+      expect(await page.locator(sel.answers).count()).toBe(1);
+
+      // Written while offline: shown at once as "Sending…", kept until the connection is back.
+      const QUEUED = 'How many days do customers have to return boots?';
+      await page.locator(sel.input).fill(QUEUED);
+      await page.keyboard.press('Enter');
+      await expect.poll(() => page.locator(sel.visitorMessages).count()).toBe(3);
+      expect(await text(page, `${W} .msgs > .m.u:last-child .st`)).toBe('Sending…');
+      expect(await offline.isVisible()).toBe(true);
+
+      await net.restore();
+      await expect.poll(() => offline.isHidden(), { timeout: 30_000 }).toBe(true);
+      // The answer written during the outage arrives, and the queued question is answered.
+      await expect.poll(() => page.locator(sel.answers).count(), { timeout: 30_000 }).toBe(3);
+      await expect.poll(() => text(page, sel.answer), { timeout: 30_000 }).toContain(FACT);
+      await expect.poll(() => page.locator(`${W} [aria-label="Helpful"]`).isVisible()).toBe(true);
+      // Everything once and in order; nothing left sending.
+      const shown = await transcript(page);
+      expect(shown).toHaveLength(6);
+      expect(shown.filter((m) => m.startsWith('u: '))).toEqual([
+        `u: ${QUESTION}`,
+        `u: ${REPAIR_QUESTION}`,
+        `u: ${QUEUED}`,
+      ]);
+      expect(shown.map((m) => m[0]).join('')).toBe('uauaua');
+      expect(shown[3]).toContain(REPAIR_FACT);
+      expect(shown.filter((m) => m.includes(REPAIR_FACT))).toHaveLength(1);
+      expect(await page.locator(`${W} .msgs .st`).count()).toBe(0);
+      expect(
+        await h.t.ownerQuery(
+          'select author_type, count(*)::int as n from messages where session_id = $1 group by author_type order by author_type',
+          [id],
+        ),
+      ).toEqual([
+        { author_type: 'ai', n: 3 },
+        { author_type: 'visitor', n: 3 },
+      ]);
+
+      // The browser's own lines about requests refused while offline; no script errors.
+      expect(errors.pageErrors).toEqual([]);
+      expect(errors.problems({ allowNetwork: true })).toEqual([]);
+    });
+
+    it('tells a visitor who sends too fast, in words, and does not store the refused message', async () => {
+      // A widget of its own, limited to 2 messages a visitor a minute, on a site of its own.
+      const options = { serverOrigin: server, widgetKey: '' };
+      const site = await startSite(options);
+      extraSites.push(site);
+      const created = await h.mutate('widgets.create', owner.cookie, {
+        name: 'Acme flood test',
+        allowedOrigins: [site.origin],
+        settings: { rateLimits: { perVisitorPerMinute: 2 } },
+      });
+      expect(created.status, created.raw.body).toBe(200);
+      const widget = data<{ id: string; publicKey: string }>(created);
+      options.widgetKey = widget.publicKey;
+
+      const { page, errors } = await newPage();
+      await visit(page, `${site.origin}/`);
+      await page.locator(sel.launcher).click();
+      // The limit counts per clock minute: start early in one, so all three fall in it.
+      const intoMinute = Date.now() % 60_000;
+      if (intoMinute > 35_000) await page.waitForTimeout(60_000 - intoMinute + 200);
+      await ask(page, QUESTION, FACT);
+      await ask(page, REPAIR_QUESTION, REPAIR_FACT);
+      expect(await page.locator(sel.error).isHidden()).toBe(true);
+
+      const third = 'And do you repair sleeping bags as well?';
+      await page.locator(sel.input).fill(third);
+      await page.keyboard.press('Enter');
+      await expect.poll(() => page.locator(sel.error).isVisible()).toBe(true);
+      const words = 'You are sending messages too quickly. Please wait a moment.';
+      expect(await text(page, `${W} .err span`)).toBe(words);
+      expect(await page.locator(sel.error).getAttribute('role')).toBe('alert');
+      // The message stays, marked as not sent, with a way to try again later.
+      const refused = page.locator(`${W} .msgs > .m.u`, { hasText: third });
+      await expect.poll(() => refused.count()).toBe(1);
+      await expect.poll(() => refused.locator('.st').textContent()).toContain('Not sent.');
+      expect(await refused.locator('.st').textContent()).toContain(words);
+      expect(await refused.locator('.st button').textContent()).toBe('Retry');
+      // No answer is on its way.
+      expect(await page.locator(sel.typing).isHidden()).toBe(true);
+      expect(await page.locator(sel.answers).count()).toBe(2);
+
+      // Two stored from this visitor, the refused one not at all.
+      const stored = await h.t.ownerQuery<{ text: string }>(
+        `select m.content as text from messages m join chat_sessions s on s.id = m.session_id
+         where s.widget_id = $1 and m.author_type = 'visitor' order by m.created_at`,
+        [widget.id],
+      );
+      expect(stored.map((r) => r.text)).toEqual([QUESTION, REPAIR_QUESTION]);
+
+      expect(errors.problems()).toEqual([]);
+    }, 120_000); // It may wait up to 25 s for the start of a minute.
   },
 );
