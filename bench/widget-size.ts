@@ -20,10 +20,10 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { startHarness } from '../apps/server/test/harness.ts';
 import { bundleWidget, GZIP_BUDGET_BYTES } from '../apps/widget/bundle.mjs';
+import { CHROMIUM, LAUNCH_ARGS } from '../apps/widget/test/browser-site.ts';
 import { median, writeResult } from './lib.ts';
 
 const N = Number(process.env.BENCH_N ?? 20);
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const HANDBOOK = `# Travel policy
 
@@ -106,17 +106,7 @@ async function main() {
     );
   });
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
   const toLauncher: number[] = [];
   const fromNavigation: number[] = [];
   const toFirstToken: number[] = [];

@@ -96,6 +96,30 @@ describe.each(testDrivers())('widgets router (%s)', (driver) => {
       headers: { 'content-type': 'application/json', origin },
       payload: JSON.stringify({ widgetKey }),
     });
+  /** A new visitor of the widget starts a conversation; the result sends into it over REST (JSON). */
+  const visitorConversation = async (widgetKey: string) => {
+    const { token } = JSON.parse((await session(widgetKey)).body) as { token: string };
+    const headers = {
+      authorization: `Bearer ${token}`,
+      origin: SHOP,
+      'content-type': 'application/json',
+      accept: 'application/json',
+    };
+    const started = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/conversations',
+      headers,
+      payload: '{}',
+    });
+    const { id } = JSON.parse(started.body) as { id: string };
+    return (text: string) =>
+      h.app.inject({
+        method: 'POST',
+        url: `/api/v1/conversations/${id}/messages`,
+        headers,
+        payload: JSON.stringify({ text }),
+      });
+  };
   const row = async (id: string) =>
     (await h.t.ownerQuery('select * from widgets where id = $1', [id]))[0];
   const audits = async (action: string) =>
@@ -277,29 +301,7 @@ describe.each(testDrivers())('widgets router (%s)', (driver) => {
         rateLimits: { perVisitorPerMinute: 2, perWidgetPerMinute: 3, dailyMessageCap: 4 },
       },
     });
-    const visitor = async () => {
-      const { token } = JSON.parse((await session(widget.publicKey)).body) as { token: string };
-      const headers = {
-        authorization: `Bearer ${token}`,
-        origin: SHOP,
-        'content-type': 'application/json',
-        accept: 'application/json',
-      };
-      const started = await h.app.inject({
-        method: 'POST',
-        url: '/api/v1/conversations',
-        headers,
-        payload: '{}',
-      });
-      const { id } = JSON.parse(started.body) as { id: string };
-      return (text: string) =>
-        h.app.inject({
-          method: 'POST',
-          url: `/api/v1/conversations/${id}/messages`,
-          headers,
-          payload: JSON.stringify({ text }),
-        });
-    };
+    const visitor = () => visitorConversation(widget.publicKey);
     const stored = async () =>
       Number(
         (
@@ -381,27 +383,8 @@ describe.each(testDrivers())('widgets router (%s)', (driver) => {
       allowedOrigins: [SHOP],
       collectionId: shop,
     });
-    const { token } = JSON.parse((await session(widget.publicKey)).body) as { token: string };
-    const headers = {
-      authorization: `Bearer ${token}`,
-      origin: SHOP,
-      'content-type': 'application/json',
-      accept: 'application/json',
-    };
     const ask = async (text: string) => {
-      const started = await h.app.inject({
-        method: 'POST',
-        url: '/api/v1/conversations',
-        headers,
-        payload: '{}',
-      });
-      const { id } = JSON.parse(started.body) as { id: string };
-      const r = await h.app.inject({
-        method: 'POST',
-        url: `/api/v1/conversations/${id}/messages`,
-        headers,
-        payload: JSON.stringify({ text }),
-      });
+      const r = await (await visitorConversation(widget.publicKey))(text);
       expect(r.statusCode, r.body).toBe(200);
       const reply = (
         JSON.parse(r.body) as { reply: { citations: Array<{ documentId?: string }> } | null }

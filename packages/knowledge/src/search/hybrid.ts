@@ -123,8 +123,8 @@ export type TenantRunner = <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
 
 /**
  * The same search with the two retrievers running at once, each in its own tenant transaction
- * on its own connection (PGlite, with one connection, runs them one after the other), for the chat path where their latency adds up to most of the time to
- * first token. The transactions may see different snapshots if an ingest commits between them;
+ * on its own connection (PGlite, with one connection, runs them one after the other), for
+ * the chat path, where their latency adds up to most of the time to first token. The transactions may see different snapshots if an ingest commits between them;
  * a passage gone by the join is simply left out.
  */
 export async function searchKnowledgeConcurrently(
