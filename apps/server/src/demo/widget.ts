@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createWidget } from '@platform/api';
 import type { Config } from '@platform/config';
 import { type Database, schema, type Tx } from '@platform/db';
 import { and, asc, eq, sql } from 'drizzle-orm';
@@ -20,24 +20,15 @@ export function demoWidgetOrigins(config: Pick<Config, 'PUBLIC_URL' | 'PORT'>): 
   return [...new Set(origins)];
 }
 
-/**
- * The one place the demo writes a widget. The widgets router's store (being written in
- * @platform/api) should replace this insert once it is exported, so keys and settings are
- * made one way.
- */
+/** Made like any widget (key, settings, audit), by the platform rather than an admin. */
 async function insertDemoWidget(tx: Tx, tenantId: string, allowedOrigins: string[]) {
-  const [row] = await tx
-    .insert(w)
-    .values({
-      tenantId,
-      name: DEMO.widgetName,
-      publicKey: `pk_${randomBytes(24).toString('base64url')}`,
-      allowedOrigins,
-      settings: { greeting: DEMO.greeting },
-    })
-    .returning({ publicKey: w.publicKey });
-  if (!row) throw new Error('demo widget was not created');
-  return row.publicKey;
+  const widget = await createWidget(
+    tx,
+    tenantId,
+    { name: DEMO.widgetName, allowedOrigins, settings: { greeting: DEMO.greeting } },
+    null,
+  );
+  return widget.publicKey;
 }
 
 /** The demo widget's public key, creating the widget once (a second instance waits, then finds it). */

@@ -3,6 +3,7 @@ import type { Database, Tx } from '@platform/db';
 import { conversationTopic, type EventBus, type EventType, type Topic } from '@platform/realtime';
 import type { Log } from '../context.ts';
 import { DomainError } from '../errors.ts';
+import type { WidgetSnapshots } from '../widgets/snapshot.ts';
 import type { Actor, MemberRole } from './actor.ts';
 import type { Generations } from './generations.ts';
 import type { ConversationView, MessageView } from './views.ts';
@@ -16,6 +17,8 @@ export interface ConversationDeps {
   log: Log;
   /** After this long without a stored reply, another instance answers in its place. */
   replyGuardMs: number;
+  /** Widgets as their visitors' requests see them (cached reads). */
+  widgets: WidgetSnapshots;
   /** Widgets' limits on their visitors' messages; absent: visitors are not limited. */
   visitorLimits?: VisitorLimits;
 }

@@ -131,13 +131,16 @@ export async function sendMessage(
 ): Promise<SendOutcome> {
   const started = performance.now();
   if (actor.kind === 'visitor') await deps.visitorLimits?.take(actor);
+  // Only a visitor's messages are answered in a widget conversation (members must claim it).
+  const collectionId =
+    actor.kind === 'visitor'
+      ? ((await deps.widgets(actor.tenantId, actor.widgetId))?.collectionId ?? null)
+      : null;
   let prepared: Promise<PreparedQuestion> | null = null;
-  let collectionId: string | null = null;
   const stored = await inTenant(deps, actor, async (tx) => {
     let conversation = await loadConversation(tx, actor, input.conversationId, { lock: true });
     const author = authorship(actor, conversation);
     if (likelyAnswered(conversation, author)) {
-      collectionId = await widgetCollection(tx, conversation);
       const personality = await personalityIfAny(tx, conversation);
       prepared = prepareEarly(deps, conversation, input, personality, collectionId);
     }
@@ -294,14 +297,9 @@ async function personalityIfAny(tx: Tx, conversation: ConversationRow) {
  * The knowledge collection a widget conversation's answers search, when its widget names one
  * (searched instead of the personality's scope, for that website); null otherwise.
  */
-export async function widgetCollection(tx: Tx, conversation: ConversationRow) {
+export async function widgetCollection(deps: ConversationDeps, conversation: ConversationRow) {
   if (!conversation.widgetId) return null;
-  const w = schema.widgets;
-  const [row] = await tx
-    .select({ collectionId: w.collectionId })
-    .from(w)
-    .where(eq(w.id, conversation.widgetId));
-  return row?.collectionId ?? null;
+  return (await deps.widgets(conversation.tenantId, conversation.widgetId))?.collectionId ?? null;
 }
 
 /** One answer at a time per conversation, across instances: a pending guard job means one is being written. */

@@ -3,6 +3,7 @@ import { createWorker, type Database, schema } from '@platform/db';
 import { type BusEvent, conversationTopic, type EventBus, eventIdTime } from '@platform/realtime';
 import { eq } from 'drizzle-orm';
 import type { Log } from '../context.ts';
+import { createWidgetSnapshots } from '../widgets/snapshot.ts';
 import type { Actor } from './actor.ts';
 import { type ConversationDeps, inTenant, publish } from './deps.ts';
 import { Generations } from './generations.ts';
@@ -54,7 +55,9 @@ export interface ConversationServiceOptions {
  * (the reply guard queue) and honours stop requests published by other instances.
  */
 export function createConversationService(options: ConversationServiceOptions) {
+  const widgets = createWidgetSnapshots(options.db);
   const deps: ConversationDeps = {
+    widgets,
     db: options.db,
     ai: options.ai,
     bus: options.bus,
@@ -63,6 +66,7 @@ export function createConversationService(options: ConversationServiceOptions) {
     replyGuardMs: options.replyGuardMs,
     visitorLimits: createVisitorLimits({
       db: options.db,
+      widgets,
       counters: options.counters ?? memoryCounters(),
       log: options.log,
     }),
@@ -99,7 +103,6 @@ export function createConversationService(options: ConversationServiceOptions) {
           question,
           history: await recentTurns(tx, conversationId, messageId),
           rules: await readHandoffRules(tx, job.tenantId),
-          collectionId: await widgetCollection(tx, conversation),
         };
       });
       if (!work) return;
@@ -109,6 +112,7 @@ export function createConversationService(options: ConversationServiceOptions) {
       );
       await writeAnswer(deps, {
         ...work,
+        collectionId: await widgetCollection(deps, work.conversation),
         replyId,
         guardJobId: null,
         started: performance.now(),
@@ -119,6 +123,8 @@ export function createConversationService(options: ConversationServiceOptions) {
   });
 
   return {
+    /** A widget as its visitors see it (cached): the gateway checks a visitor's widget with it. */
+    widget: widgets,
     create: (actor: Actor, input: CreateInput) => createConversation(deps, actor, input),
     get: (actor: Actor, id: string) => getConversation(deps, actor, id),
     list: (actor: Actor, query: InboxQuery) => listConversations(deps, actor, query),

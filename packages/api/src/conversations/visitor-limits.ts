@@ -1,8 +1,8 @@
 import { type Database, schema } from '@platform/db';
 import { and, eq, gte, sql } from 'drizzle-orm';
-import { LRUCache } from 'lru-cache';
 import { DomainError } from '../errors.ts';
-import { resolveWidgetSettings, type WidgetSettings } from '../widgets/settings.ts';
+import { WIDGET_DEFAULTS } from '../widgets/settings.ts';
+import type { WidgetSnapshots } from '../widgets/snapshot.ts';
 import type { Actor } from './actor.ts';
 
 type Visitor = Extract<Actor, { kind: 'visitor' }>;
@@ -45,20 +45,12 @@ export function memoryCounters(now = () => Date.now()): Counters {
 export function createVisitorLimits(deps: {
   db: Database;
   counters: Counters;
+  widgets: WidgetSnapshots;
   log?: { warn(obj: object, msg: string): void };
 }) {
-  const settings = new LRUCache<string, WidgetSettings['rateLimits']>({ max: 10_000, ttl: 10_000 });
-  const limitsOf = async (visitor: Visitor) => {
-    const cached = settings.get(visitor.widgetId);
-    if (cached) return cached;
-    const w = schema.widgets;
-    const [row] = await deps.db.withTenant(visitor.tenantId, (tx) =>
-      tx.select({ settings: w.settings }).from(w).where(eq(w.id, visitor.widgetId)),
-    );
-    const limits = resolveWidgetSettings(row?.settings ?? {}).rateLimits;
-    settings.set(visitor.widgetId, limits);
-    return limits;
-  };
+  const limitsOf = async (visitor: Visitor) =>
+    (await deps.widgets(visitor.tenantId, visitor.widgetId))?.settings.rateLimits ??
+    WIDGET_DEFAULTS.rateLimits;
 
   const sentToday = (visitor: Visitor, since: Date) => async () => {
     const m = schema.messages;

@@ -5,4 +5,4 @@ export {
   type WidgetSettings,
   widgetSettingsInput,
 } from './settings.ts';
-export type { Widget } from './store.ts';
+export { createWidget, type Widget } from './store.ts';

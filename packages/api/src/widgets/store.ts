@@ -63,7 +63,8 @@ export async function createWidget(
   tx: Tx,
   tenantId: string,
   fields: WidgetFields,
-  actor: string,
+  /** The admin creating it; null for the platform itself (the demo seed). */
+  actor: string | null,
 ): Promise<Widget> {
   await checkReferences(tx, tenantId, fields);
   const { settings, ...columns } = fields;
