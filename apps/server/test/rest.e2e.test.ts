@@ -4,7 +4,7 @@ import { keyFingerprint } from '@platform/auth';
 import { testDrivers } from '@platform/db/testing';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Account, type Harness, PUBLIC_URL, startHarness } from './harness.ts';
+import { type Account, data, type Harness, PUBLIC_URL, startHarness } from './harness.ts';
 
 const RETURNS = `# Returns policy
 
@@ -161,10 +161,15 @@ describe.each(testDrivers())('REST conversations and widget sessions (%s)', (dri
     const refused = await session({ widgetKey: keyA }, ELSEWHERE);
     expect(refused.statusCode).toBe(403);
     expect(json(refused)).toMatchObject({ code: 'FORBIDDEN', field: 'origin' });
-    expect(refused.headers['access-control-allow-origin']).toBeUndefined();
+    // The refusal is readable by the refused page (no credential in it), so its widget can say
+    // why; it grants nothing: the page still holds no token.
+    expect(refused.headers['access-control-allow-origin']).toBe(ELSEWHERE);
+    expect(refused.headers['access-control-allow-credentials']).toBeUndefined();
+    expect(json(refused)).not.toHaveProperty('token');
     const unknown = await session({ widgetKey: 'pk_nobody' });
     expect(unknown.statusCode).toBe(401);
     expect(json(unknown)).toMatchObject({ field: 'widgetKey' });
+    expect(unknown.headers['access-control-allow-origin']).toBe(SHOP);
     expect(json(await session({ widgetKey: keyA }, null))).toMatchObject({ field: 'origin' });
     expect(json(await session({ widgetKey: '' }))).toMatchObject({ field: 'widgetKey' });
 
@@ -519,5 +524,68 @@ describe.each(testDrivers())('REST conversations and widget sessions (%s)', (dri
     const stop = await call('POST', `/api/v1/conversations/${conversation.id}/stop`, { token });
     expect(stop.statusCode, stop.body).toBe(200);
     expect(json(stop)).toMatchObject({ stopping: true });
+  });
+
+  it('lets a visitor say who they are and list its own conversations', async () => {
+    const ada = await visitor();
+    const first = await newConversation(ada.token);
+    const second = await newConversation(ada.token);
+    const stranger = await visitor();
+    const theirs = await newConversation(stranger.token);
+
+    const named = await call('POST', `/api/v1/conversations/${second.id}/visitor`, {
+      token: ada.token,
+      body: { name: 'Ada Lovelace', email: 'ada@example.com' },
+    });
+    expect(named.statusCode, named.body).toBe(200);
+    expect(json(named)).toMatchObject({
+      visitorName: 'Ada Lovelace',
+      visitorEmail: 'ada@example.com',
+    });
+    // Members find the conversation by the email in the inbox.
+    const inbox = data<{ items: Conversation[] }>(
+      await h.query('conversations.list', owner.cookie, { search: 'ada@example' }),
+    );
+    expect(inbox.items.map((c) => c.id)).toEqual([second.id]);
+    // Bad input names its field and changes nothing; someone else's conversation is not found.
+    const bad = await call('POST', `/api/v1/conversations/${second.id}/visitor`, {
+      token: ada.token,
+      body: { email: 'not an email' },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(json(bad)).toMatchObject({ field: 'email' });
+    expect(
+      json(
+        await call('POST', `/api/v1/conversations/${second.id}/visitor`, {
+          token: ada.token,
+          body: {},
+        }),
+      ),
+    ).toMatchObject({ field: 'name' });
+    const foreign = await call('POST', `/api/v1/conversations/${theirs.id}/visitor`, {
+      token: ada.token,
+      body: { name: 'Mallory' },
+    });
+    expect(foreign.statusCode).toBe(404);
+    const kept = json(
+      await call('GET', `/api/v1/conversations/${theirs.id}`, { token: stranger.token }),
+    );
+    expect(kept.visitorName).toBeNull();
+
+    // The visitor's list holds its own conversations only, newest first, paged.
+    const page1 = await call('GET', '/api/v1/conversations?limit=1', { token: ada.token });
+    expect(page1.statusCode, page1.body).toBe(200);
+    const body1 = json(page1) as { items: Conversation[]; nextCursor: string | null };
+    expect(body1.items.map((c) => c.id)).toEqual([second.id]);
+    expect(body1.items[0]).not.toHaveProperty('tags');
+    const page2 = json(
+      await call('GET', `/api/v1/conversations?limit=5&cursor=${body1.nextCursor}`, {
+        token: ada.token,
+      }),
+    ) as { items: Conversation[] };
+    expect(page2.items.map((c) => c.id)).toEqual([first.id]);
+    const filtered = await call('GET', '/api/v1/conversations?assignee=me', { token: ada.token });
+    expect(filtered.statusCode).toBe(400);
+    expect(json(filtered)).toMatchObject({ field: 'assignee' });
   });
 });

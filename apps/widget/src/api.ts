@@ -1,6 +1,8 @@
 import { type Saved, type SavedState, tokenUsable } from './saved.ts';
 import type { Conversation, Message, Session } from './wire.ts';
 
+export type Visitor = { name?: string; email?: string };
+
 /**
  * The REST side: the visitor session (POST /api/v1/widget/session) and /api/v1/conversations
  * with `Authorization: Bearer <visitor token>`. Tokens are reused while valid, renewed shortly
@@ -75,19 +77,12 @@ export class Api {
       ...(saved.token ? { visitorToken: saved.token } : {}),
       ...(saved.name ? { name: saved.name } : {}),
     })
-      .catch(async (error: unknown) => {
-        // The server refuses a page origin off the allow-list (403) or an unknown key (401)
-        // without CORS headers, so fetch sees only a network error. When the server answers
-        // an opaque probe, it is up: the session was most likely refused, not unreachable
-        // (status stays 0: inferred, not read, so a kept conversation is not forgotten on it).
-        if (error instanceof ApiError && !error.status)
-          await fetch(`${this.base}/health`, { mode: 'no-cors', cache: 'no-store' }).then(
-            () => {
-              throw new ApiError('forbidden', 0);
-            },
-            () => {},
-          );
-        throw error;
+      .catch((error: unknown) => {
+        // The server refuses an unknown or rotated key (401) and a page off the allow-list
+        // (403), readably: the visitor is told which.
+        throw error instanceof ApiError && error.status === 401
+          ? new ApiError('bad_key', 401)
+          : error;
       })
       .then((session) => {
         if (session.visitorId !== saved.visitorId)
@@ -116,11 +111,19 @@ export class Api {
     }
   }
 
-  createConversation(visitorName?: string) {
+  createConversation(visitor: Visitor) {
+    return this._call<Conversation>('POST', '/api/v1/conversations', {
+      ...(visitor.name ? { visitorName: visitor.name } : {}),
+      ...(visitor.email ? { visitorEmail: visitor.email } : {}),
+    });
+  }
+
+  /** Tells the members answering who the visitor is (the server checks the email's form). */
+  identify(id: string, visitor: Visitor) {
     return this._call<Conversation>(
       'POST',
-      '/api/v1/conversations',
-      visitorName ? { visitorName } : {},
+      `/api/v1/conversations/${encodeURIComponent(id)}/visitor`,
+      visitor,
     );
   }
 

@@ -39,6 +39,7 @@ const en = {
   rate_limited: 'You are sending messages too quickly. Please wait a moment.',
   message_too_large: 'Your message is too long. Please shorten it.',
   forbidden: 'The chat is not available on this website.',
+  bad_key: 'This chat is not set up correctly (its key is not valid).',
   not_found: 'This conversation no longer exists.',
   unauthorized: 'Your chat session has expired. Please reload the page.',
   unavailable: 'The chat is unavailable right now. We will keep trying.',
@@ -83,6 +84,7 @@ const de: Strings = {
   rate_limited: 'Sie senden zu schnell. Bitte warten Sie einen Moment.',
   message_too_large: 'Ihre Nachricht ist zu lang. Bitte kürzen Sie sie.',
   forbidden: 'Der Chat ist auf dieser Website nicht verfügbar.',
+  bad_key: 'Dieser Chat ist nicht richtig eingerichtet (sein Schlüssel ist ungültig).',
   not_found: 'Dieses Gespräch existiert nicht mehr.',
   unauthorized: 'Ihre Chat-Sitzung ist abgelaufen. Bitte laden Sie die Seite neu.',
   unavailable: 'Der Chat ist gerade nicht erreichbar. Wir versuchen es weiter.',
@@ -124,6 +126,7 @@ const ar: Strings = {
   rate_limited: 'أنت ترسل الرسائل بسرعة كبيرة. يرجى الانتظار قليلًا.',
   message_too_large: 'رسالتك طويلة جدًا. يرجى تقصيرها.',
   forbidden: 'الدردشة غير متاحة على هذا الموقع.',
+  bad_key: 'هذه الدردشة غير مُعدّة بشكل صحيح (مفتاحها غير صالح).',
   not_found: 'هذه المحادثة لم تعد موجودة.',
   unauthorized: 'انتهت جلسة الدردشة. يرجى إعادة تحميل الصفحة.',
   unavailable: 'الدردشة غير متاحة حاليًا. سنواصل المحاولة.',
@@ -150,7 +153,14 @@ export function t(locale: Locale, key: StringKey, vars: Record<string, string | 
   return locale.strings[key].replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? ''));
 }
 
-const ERRORS = ['rate_limited', 'message_too_large', 'forbidden', 'not_found', 'unauthorized'];
+const ERRORS = [
+  'rate_limited',
+  'message_too_large',
+  'forbidden',
+  'bad_key',
+  'not_found',
+  'unauthorized',
+];
 
 /**
  * The localised text for an error code from a socket error frame or a REST reply; codes

@@ -1,4 +1,4 @@
-import { Api, ApiError } from './api.ts';
+import { Api, ApiError, type Visitor } from './api.ts';
 import { newerEventId } from './backoff.ts';
 import { Emitter } from './emitter.ts';
 import { guard, setReporter } from './guard.ts';
@@ -23,7 +23,7 @@ export type WidgetOptions = {
   position?: Position;
 };
 
-export type Visitor = { name?: string; email?: string };
+export type { Visitor };
 
 export type WidgetEvents = {
   open: undefined;
@@ -125,10 +125,15 @@ export class Widget {
     );
   }
 
-  /** Shows the conversation kept from an earlier visit, if any, and goes live. */
+  /**
+   * Shows the conversation kept from an earlier visit, if any, and goes live. A first visit
+   * asks for its session at once: it brings the widget's look (kept for later visits), so the
+   * launcher has its colours and side before anyone opens it. A refusal is shown on opening.
+   */
   async start() {
     try {
       if (this._conversationId) await this._load(this._conversationId);
+      else if (!this._saved.get().settings) await this._api.token().catch(() => {});
     } finally {
       this._draw();
       this.events.emit('ready', undefined);
@@ -136,9 +141,8 @@ export class Widget {
   }
 
   /**
-   * Hook for the widget's settings (theme, position, greeting, language). They are read from
-   * the session response's `settings` when present; POST /api/v1/widget/session does not send
-   * them yet, so until it does the defaults (or the script tag's attributes) apply.
+   * The widget's settings (theme, position, greeting, language) from a session response; the
+   * script tag's own attributes (position, locale) win over them.
    */
   applyWidgetSettings(settings: WidgetSettings | undefined) {
     if (!settings || typeof settings !== 'object') return;
@@ -186,13 +190,23 @@ export class Widget {
 
   async identify(visitor: Visitor) {
     const name = visitor.name?.trim().slice(0, 100) || undefined;
-    const email = visitor.email?.trim().slice(0, 200) || undefined;
-    const renamed = name !== this._saved.get().name;
+    // zod's email pattern, as the server checks it: a malformed one is dropped here rather
+    // than refused there (which would refuse the visitor's conversation with it).
+    const given = visitor.email?.trim().slice(0, 200);
+    const email =
+      given &&
+      /^(?!\.)(?!.*\.\.)([\w'+\-.]*)[\w+-]@([A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/.test(given)
+        ? given
+        : undefined;
+    const before = this._saved.get();
+    if (name === before.name && email === before.email) return;
     this._saved.set({ name, email });
     this._draw();
-    // The name travels in the visitor token (and with a new conversation); the server has no
-    // field for an email, so that is kept here and shown to the visitor only.
-    if (renamed && this._saved.get().token) await this._api.token(true);
+    // Both go with a new conversation; a current one is told now, and the name also travels
+    // in the visitor token (renewed), which names the visitor on the socket.
+    if (!name && !email) return;
+    if (this._conversationId) await this._api.identify(this._conversationId, { name, email });
+    if (name !== before.name && this._saved.get().token) await this._api.token(true);
   }
 
   setLocale(locale: string) {
@@ -215,7 +229,7 @@ export class Widget {
   private _conversation(): Promise<string> {
     if (this._conversationId) return Promise.resolve(this._conversationId);
     this._creating ??= this._api
-      .createConversation(this._saved.get().name)
+      .createConversation({ name: this._saved.get().name, email: this._saved.get().email })
       .then((c) => {
         this._conversationId = c.id;
         this._saved.set({ conversationId: c.id, lastEventId: undefined });
@@ -234,11 +248,7 @@ export class Widget {
     try {
       await this._list(id);
     } catch (error) {
-      if (
-        error instanceof ApiError &&
-        error.status &&
-        (error.code === 'not_found' || error.code === 'forbidden')
-      )
+      if (error instanceof ApiError && error.status && error.code === 'not_found')
         return this._forget();
       // Unreachable for now: list again once the socket is back.
       this._relist = true;

@@ -31,7 +31,7 @@ body { background: #fff; margin: 0; padding: 24px }
 
 export type SiteOptions = { serverOrigin: string; widgetKey: string };
 
-const page = (o: SiteOptions, locale: string | null) => `<!doctype html>
+const page = (o: SiteOptions, locale: string | null, inline: boolean) => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -44,17 +44,21 @@ const page = (o: SiteOptions, locale: string | null) => `<!doctype html>
 <h1>Acme Outdoor</h1>
 <p>Tents, boots and everything in between.</p>
 <p><a href="/contact">Contact us</a></p>
+${inline ? '<div id="help-chat"></div>' : ''}
 </main>
 <script src="${o.serverOrigin}/widget.js" data-widget-key="${o.widgetKey}"${
   locale ? ` data-locale="${locale}"` : ''
-} async></script>
+}${inline ? ' data-container="#help-chat"' : ''} async></script>
 </body>
 </html>
 `;
 
 export type Site = { origin: string; close(): Promise<void> };
 
-/** Serves the host page (`/`, `/?locale=de`) and its stylesheet on 127.0.0.1, a free port. */
+/**
+ * Serves the host page (`/`, `/?locale=de`, `/contact` with the chat drawn inline) and its
+ * stylesheet on 127.0.0.1, a free port.
+ */
 export async function startSite(o: SiteOptions): Promise<Site> {
   const csp = [
     "default-src 'self'",
@@ -75,7 +79,9 @@ export async function startSite(o: SiteOptions): Promise<Site> {
         'content-security-policy': csp,
         'cache-control': 'no-store',
       });
-      res.end(page(o, locale && /^[a-z]{2}$/.test(locale) ? locale : null));
+      res.end(
+        page(o, locale && /^[a-z]{2}$/.test(locale) ? locale : null, url.pathname === '/contact'),
+      );
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('not found');

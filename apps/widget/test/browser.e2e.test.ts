@@ -295,8 +295,7 @@ describe.skipIf(!existsSync('/usr/bin/chromium') && !process.env.CHROMIUM_PATH)(
 
     it('refuses a site whose origin is not on the allow-list, inside the widget and without page errors', async () => {
       const { page, errors } = await newPage();
-      // The refused response carries no CORS headers, so the page (and Playwright's response
-      // events) never see it; the DevTools protocol still reports its status.
+      // Every session request's status, as the DevTools protocol reports it.
       const sessions: number[] = [];
       const cdp = await page.context().newCDPSession(page);
       await cdp.send('Network.enable');
@@ -460,6 +459,23 @@ describe.skipIf(!existsSync('/usr/bin/chromium') && !process.env.CHROMIUM_PATH)(
           violations.map((v) => `${v.id} (${v.impact})`).join(', '),
         );
       expect(serious).toEqual([]);
+
+      // What a screen reader is given, from Chromium's accessibility tree (which reaches into
+      // the shadow root): a named dialog, and the new answer announced in a polite live region.
+      const cdp = await page.context().newCDPSession(page);
+      const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+      const prop = (n: (typeof nodes)[number], name: string) =>
+        n.properties?.find((p) => p.name === name)?.value.value;
+      expect(
+        nodes.some((n) => n.role?.value === 'dialog' && String(n.name?.value ?? '').length > 0),
+      ).toBe(true);
+      const byId = new Map(nodes.map((n) => [n.nodeId, n]));
+      const announced = nodes
+        .filter((n) => prop(n, 'live') === 'polite')
+        .flatMap((n) => n.childIds ?? [])
+        .map((id) => String(byId.get(id)?.name?.value ?? ''));
+      expect(announced.join(' ')).toContain(FACT);
+      expect(announced.join(' ')).toMatch(/^[^:]+: /); // who said it, then what
 
       expect(errors.problems()).toEqual([]);
     });
@@ -739,5 +755,107 @@ describe.skipIf(!existsSync('/usr/bin/chromium') && !process.env.CHROMIUM_PATH)(
 
       expect(errors.problems()).toEqual([]);
     }, 120_000); // It may wait up to 25 s for the start of a minute.
+
+    it('says so in words when its key is wrong or was rotated, without page errors', async () => {
+      const options = { serverOrigin: server, widgetKey: '' };
+      const site = await startSite(options);
+      extraSites.push(site);
+      const created = await h.mutate('widgets.create', owner.cookie, {
+        name: 'Acme rotated',
+        allowedOrigins: [site.origin],
+      });
+      const widget = data<{ id: string; publicKey: string }>(created);
+      options.widgetKey = widget.publicKey;
+      const rotated = await h.mutate('widgets.rotateKey', owner.cookie, { id: widget.id });
+      expect(rotated.status, rotated.raw.body).toBe(200);
+
+      const { page, errors } = await newPage();
+      await visit(page, `${site.origin}/`);
+      await page.locator(sel.launcher).click();
+      await expect.poll(() => page.locator(sel.error).isVisible()).toBe(true);
+      expect(await text(page, `${W} .err span`)).toBe(
+        'This chat is not set up correctly (its key is not valid).',
+      );
+      await page.locator(sel.input).fill('Hello?');
+      await page.keyboard.press('Enter');
+      expect(await page.locator(sel.answers).count()).toBe(0);
+      expect(errors.pageErrors).toEqual([]);
+      expect(errors.problems({ allowNetwork: true })).toEqual([]);
+    });
+
+    it("takes its colours, side and greeting from the widget's settings, draws inline in a container, and tells members who the visitor is", async () => {
+      const options = { serverOrigin: server, widgetKey: '' };
+      const site = await startSite(options);
+      extraSites.push(site);
+      const created = await h.mutate('widgets.create', owner.cookie, {
+        name: 'Acme styled',
+        allowedOrigins: [site.origin],
+        settings: {
+          theme: { primaryColor: '#9a3412', backgroundColor: '#fffbeb' },
+          position: 'bottom-left',
+          greeting: 'Welcome to Acme Outdoor! Ask us about returns and repairs.',
+        },
+      });
+      expect(created.status, created.raw.body).toBe(200);
+      const widget = data<{ id: string; publicKey: string }>(created);
+      options.widgetKey = widget.publicKey;
+
+      const { page, errors } = await newPage();
+      await visit(page, `${site.origin}/`);
+      const launcher = page.locator(sel.launcher);
+      // Its colour arrives with the session: wait for it rather than the default blue.
+      await expect
+        .poll(() => launcher.evaluate((el) => getComputedStyle(el).backgroundColor))
+        .toBe('rgb(154, 52, 18)');
+      const box = await launcher.boundingBox();
+      expect(box && box.x + box.width / 2).toBeLessThan(500); // bottom-left of a 1000 px page
+      await launcher.click();
+      await expect
+        .poll(() => text(page, `${W} .msgs > .m.a:first-child`))
+        .toContain('Welcome to Acme Outdoor! Ask us about returns and repairs.');
+      expect(
+        await page.locator(sel.panel).evaluate((el) => getComputedStyle(el).backgroundColor),
+      ).toBe('rgb(255, 251, 235)');
+
+      // The host page names its signed-in customer; a malformed email is not passed on.
+      await page.evaluate(() =>
+        window.ChatWidget?.identify({ name: 'Ada Lovelace', email: 'ada@example.com' }),
+      );
+      await ask(page, QUESTION, FACT);
+      const conversationId = await conversationOf(page);
+      const stored = async () =>
+        (
+          await h.t.ownerQuery<{ name: string | null; email: string | null }>(
+            'select visitor_name as name, visitor_email as email from chat_sessions where id = $1',
+            [conversationId],
+          )
+        )[0];
+      expect(await stored()).toEqual({ name: 'Ada Lovelace', email: 'ada@example.com' });
+      await page.evaluate(() =>
+        window.ChatWidget?.identify({ name: 'Ada King', email: 'ada.king@example.com' }),
+      );
+      await expect.poll(stored).toEqual({ name: 'Ada King', email: 'ada.king@example.com' });
+      await page.evaluate(() => window.ChatWidget?.identify({ name: 'Ada King', email: 'nope' }));
+      await page.waitForTimeout(300);
+      expect(await stored()).toEqual({ name: 'Ada King', email: 'ada.king@example.com' });
+      expect(await text(page, `${W} header`)).toContain('Ada King');
+
+      // The same widget drawn inside the page's own element, in its flow.
+      const inline = await newPage();
+      await visit(inline.page, `${site.origin}/contact`);
+      expect(
+        await inline.page.evaluate(
+          () => document.querySelector('#help-chat > [data-chat-widget]') !== null,
+        ),
+      ).toBe(true);
+      expect(
+        await inline.page.locator(`${W} .w`).evaluate((el) => getComputedStyle(el).position),
+      ).toBe('static');
+      await inline.page.locator(sel.launcher).click();
+      await ask(inline.page, REPAIR_QUESTION, REPAIR_FACT);
+
+      expect(errors.problems()).toEqual([]);
+      expect(inline.errors.problems()).toEqual([]);
+    });
   },
 );

@@ -11,6 +11,21 @@ const BASE = '/api/v1/conversations';
 const createInput = z.strictObject({
   title: z.string().trim().min(1, { message: 'must not be empty' }).max(200).optional(),
   visitorName: z.string().trim().min(1, { message: 'must not be empty' }).max(100).optional(),
+  visitorEmail: z.email({ message: 'must be an email address' }).max(200).optional(),
+});
+const visitorInput = z
+  .strictObject({
+    name: z.string().trim().min(1, { message: 'must not be empty' }).max(100).optional(),
+    email: z.email({ message: 'must be an email address' }).max(200).optional(),
+  })
+  .refine((v) => v.name !== undefined || v.email !== undefined, {
+    message: 'name or email is required',
+    path: ['name'],
+  });
+const listQuery = z.strictObject({
+  status: z.enum(['open', 'waiting', 'resolved']).optional(),
+  cursor: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(100).optional(),
 });
 const messagesQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).optional() });
 const handoffInput = z.strictObject({
@@ -62,8 +77,26 @@ async function conversationRoutes(scope: FastifyInstance, platform: Platform, ca
         ...(actor.kind === 'visitor' ? {} : { channel: 'api' as const }),
         ...(input.title ? { title: input.title } : {}),
         ...(input.visitorName ? { visitorName: input.visitorName } : {}),
+        ...(input.visitorEmail ? { visitorEmail: input.visitorEmail } : {}),
       });
       return reply.status(201).send(conversationFor(view, audience));
+    }),
+  );
+
+  // A visitor's own conversations through its widget (members: the whole inbox), newest first.
+  scope.get(BASE, (request, reply) =>
+    answer(reply, async () => {
+      const { actor, audience } = await caller(request);
+      const query = parseInput(listQuery, request.query);
+      const page = await conversations.list(actor, {
+        ...(query.status ? { status: [query.status] } : {}),
+        ...(query.cursor ? { cursor: query.cursor } : {}),
+        ...(query.limit ? { limit: query.limit } : {}),
+      });
+      return reply.send({
+        items: page.items.map((view) => conversationFor(view, audience)),
+        nextCursor: page.nextCursor,
+      });
     }),
   );
 
@@ -93,6 +126,18 @@ async function conversationRoutes(scope: FastifyInstance, platform: Platform, ca
       const { actor } = await caller(request);
       const { id } = parseInput(conversationParams, request.params);
       return reply.send(await conversations.stopAnswer(actor, id));
+    }),
+  );
+
+  // The widget's identify(): the visitor's name and email, for the members answering them.
+  scope.post(`${BASE}/:id/visitor`, (request, reply) =>
+    answer(reply, async () => {
+      const { actor, audience } = await caller(request);
+      const { id } = parseInput(conversationParams, request.params);
+      const visitor = parseInput(visitorInput, request.body ?? {});
+      return reply.send(
+        conversationFor(await conversations.identifyVisitor(actor, id, visitor), audience),
+      );
     }),
   );
 

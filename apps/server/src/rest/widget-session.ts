@@ -42,6 +42,9 @@ export function registerWidgetSession(app: FastifyInstance, platform: Platform) 
           'origin: the widget session is requested from a web page (Origin header)',
           'origin',
         );
+      // Refusals are readable by the page too (they hold no credential and say only what curl
+      // would), so the widget can tell its visitor why: a wrong key, or a site not allowed.
+      if (validOrigin(origin)) allowOrigin(reply, origin);
       const input = parseInput(sessionInput, request.body ?? {});
       const widget = await platform.db.widgetByKey(input.widgetKey);
       if (!widget)
@@ -58,7 +61,6 @@ export function registerWidgetSession(app: FastifyInstance, platform: Platform) 
           `origin: ${origin} may not embed this widget`,
           'origin',
         );
-      allowOrigin(reply, origin);
       const previous = input.visitorToken
         ? platform.visitorTokens.verifyIgnoringExpiry(input.visitorToken)
         : null;

@@ -48,14 +48,21 @@ export async function listConversations(
   actor: Actor,
   query: InboxQuery,
 ): Promise<{ items: ConversationView[]; nextCursor: string | null }> {
-  assertMember(actor, 'read the inbox');
   const limit = query.limit ?? 25;
   const where: SQL[] = [];
+  // A visitor lists only the conversations it started through its own widget; the inbox's
+  // filters by member are for members.
+  if (actor.kind === 'visitor') {
+    if (query.assignee || query.handler || query.tag || query.channel?.length)
+      throw new DomainError('FORBIDDEN', 'Only members can filter the inbox', 'assignee');
+    where.push(eq(c.visitorId, actor.visitorId), eq(c.widgetId, actor.widgetId));
+  } else assertMember(actor, 'read the inbox');
   if (query.status?.length) where.push(or(...query.status.map((s) => eq(c.status, s))) as SQL);
   if (query.channel?.length) where.push(or(...query.channel.map((ch) => eq(c.channel, ch))) as SQL);
   if (query.handler) where.push(eq(c.handler, query.handler));
   if (query.assignee === 'unassigned') where.push(isNull(c.assignedUserId));
-  else if (query.assignee === 'me') where.push(eq(c.assignedUserId, actor.userId));
+  else if (query.assignee === 'me' && actor.kind === 'member')
+    where.push(eq(c.assignedUserId, actor.userId));
   else if (query.assignee) where.push(eq(c.assignedUserId, query.assignee));
   if (query.tag) where.push(arrayContains(c.tags, [query.tag.toLowerCase()]));
   if (query.search?.trim()) {
@@ -65,6 +72,7 @@ export async function listConversations(
       or(
         ilike(c.title, like),
         ilike(c.visitorName, like),
+        ilike(c.visitorEmail, like),
         sql`exists (select 1 from ${m} where ${m.sessionId} = ${c.id} and to_tsvector('simple', ${m.content}) @@ plainto_tsquery('simple', ${text}))`,
       ) as SQL,
     );

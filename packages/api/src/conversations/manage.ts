@@ -15,6 +15,7 @@ export interface CreateInput {
   title?: string;
   personalityId?: string;
   visitorName?: string;
+  visitorEmail?: string;
 }
 
 /**
@@ -60,6 +61,7 @@ export async function createConversation(
               widgetId: actor.widgetId,
               visitorId: actor.visitorId,
               visitorName: input.visitorName ?? actor.name,
+              visitorEmail: input.visitorEmail ?? null,
             }
           : actor.kind === 'member'
             ? { userId: actor.userId }
@@ -105,6 +107,31 @@ async function transition(
   if (out.note) publishMessage(deps, actor.tenantId, messageView(out.note));
   publishConversation(deps, actor.tenantId, out.view);
   return out.view;
+}
+
+/**
+ * The visitor says who they are (the widget's identify()): name and email, as given, for the
+ * members answering them. Only the visitor of the conversation may; an absent field is kept.
+ */
+export async function identifyVisitor(
+  deps: ConversationDeps,
+  actor: Actor,
+  id: string,
+  visitor: { name?: string; email?: string },
+): Promise<ConversationView> {
+  if (actor.kind !== 'visitor')
+    throw new DomainError('FORBIDDEN', 'Only the visitor can say who they are');
+  const view = await inTenant(deps, actor, async (tx) => {
+    const row = await loadConversation(tx, actor, id, { lock: true });
+    if (visitor.name === undefined && visitor.email === undefined) return viewOf(tx, row);
+    const changed = await updateConversation(tx, row.id, {
+      ...(visitor.name !== undefined ? { visitorName: visitor.name } : {}),
+      ...(visitor.email !== undefined ? { visitorEmail: visitor.email } : {}),
+    });
+    return viewOf(tx, changed);
+  });
+  publishConversation(deps, actor.tenantId, view);
+  return view;
 }
 
 /** The visitor (or a member on their behalf) asks for a person. */

@@ -14,6 +14,7 @@ import {
   claimConversation,
   createConversation,
   getConversation,
+  identifyVisitor,
   type RatingInput,
   rateConversation,
   releaseConversation,
@@ -139,6 +140,8 @@ export function createConversationService(options: ConversationServiceOptions) {
       publish(deps, actor.tenantId, 'control', 'generation.stop', { conversationId: id });
       return { stopping: true, here };
     },
+    identifyVisitor: (actor: Actor, id: string, visitor: { name?: string; email?: string }) =>
+      identifyVisitor(deps, actor, id, visitor),
     requestHuman: (actor: Actor, id: string, reason?: string) =>
       requestHuman(deps, actor, id, reason),
     claim: (actor: Actor, id: string) => claimConversation(deps, actor, id),

@@ -19,6 +19,8 @@ export type ConversationView = {
   rating: { scale: 'thumbs' | 'csat'; value: number; comment: string | null } | null;
   visitorId: string | null;
   visitorName: string | null;
+  /** As the visitor gave it (widget identify()): unverified. */
+  visitorEmail: string | null;
   widgetId: string | null;
   personalityId: string | null;
   messageCount: number;
@@ -51,6 +53,7 @@ export function conversationView(
         : null,
     visitorId: row.visitorId,
     visitorName: row.visitorName,
+    visitorEmail: row.visitorEmail,
     widgetId: row.widgetId,
     personalityId: row.personalityId,
     messageCount: row.messageCount,

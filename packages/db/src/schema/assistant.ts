@@ -156,6 +156,8 @@ export const chatSessions = pgTable(
     userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
     visitorId: text('visitor_id'),
     visitorName: text('visitor_name'),
+    /** As the visitor gave it through the widget's identify(): unverified, shown to members only. */
+    visitorEmail: text('visitor_email'),
     title: text('title'),
     personalityId: uuid('personality_id').references(() => aiPersonalities.id, {
       onDelete: 'set null',
