@@ -3,7 +3,7 @@
  * tables have no tenant_id. Only the auth module touches them, through `withAuth`.
  * Column names follow what Better Auth expects (fields mapped in packages/auth).
  */
-import { boolean, index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, updatedAt } from './columns.ts';
 import { tenants } from './tenants.ts';
 
@@ -14,6 +14,10 @@ export const users = pgTable('users', {
   emailVerified: boolean('email_verified').notNull().default(false),
   image: text('image'),
   twoFactorEnabled: boolean('two_factor_enabled').notNull().default(false),
+  /** Wrong passwords in a row; reset by a successful sign-in (account lockout). */
+  failedSignIns: integer('failed_sign_ins').notNull().default(0),
+  /** Sign-in is refused until then, even with the right password. */
+  lockedUntil: timestamp('locked_until', { withTimezone: true }),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -54,6 +58,8 @@ export const authSessions = pgTable(
     userAgent: text('user_agent'),
     /** The tenant this session acts for; chosen at sign-in among the user's memberships. */
     activeTenantId: uuid('active_tenant_id').references(() => tenants.id, { onDelete: 'set null' }),
+    /** Last request seen with this session (kept to the minute): the idle timeout counts from it. */
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -83,6 +89,12 @@ export const twoFactors = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     secret: text('secret').notNull(),
     backupCodes: text('backup_codes').notNull(),
+    /** False until the user confirms enrolment with a code. */
+    verified: boolean('verified').notNull().default(true),
+    failedVerificationCount: integer('failed_verification_count').notNull().default(0),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    /** The newest 30 s TOTP step accepted: a code of that step or earlier is a replay. */
+    lastUsedStep: bigint('last_used_step', { mode: 'number' }),
     createdAt: createdAt(),
   },
   (t) => [index('two_factors_user_id_idx').on(t.userId)],

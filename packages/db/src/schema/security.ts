@@ -1,5 +1,5 @@
 /** API keys, the append-only audit trail, and GDPR data requests. */
-import { index, inet, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { index, inet, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, tenantId } from './columns.ts';
 import { users } from './identity.ts';
 import { tenants } from './tenants.ts';
@@ -17,6 +17,8 @@ export const apiKeys = pgTable(
     /** SHA-256 of the whole key; the key itself is shown once and never stored. */
     keyHash: text('key_hash').notNull().unique(),
     scopes: text('scopes').array().notNull().default([]),
+    /** Requests a minute this key may make (null: the server's default for API keys). */
+    rateLimitPerMinute: integer('rate_limit_per_minute'),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
     expiresAt: timestamp('expires_at', { withTimezone: true }),
