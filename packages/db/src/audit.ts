@@ -9,6 +9,9 @@ export interface AuditEntry {
   resourceType?: string;
   resourceId?: string;
   metadata?: Record<string, unknown>;
+  /** Where the request came from (the client IP as the server sees it, after trusted proxies). */
+  ipAddress?: string | null;
+  userAgent?: string | null;
 }
 
 /** Appends to the tenant's audit log in the caller's transaction (the runtime may only insert). */
@@ -21,5 +24,7 @@ export async function appendAudit(tx: Tx, tenantId: string, entry: AuditEntry): 
     resourceType: entry.resourceType ?? null,
     resourceId: entry.resourceId ?? null,
     metadata: entry.metadata ?? {},
+    ipAddress: entry.ipAddress ?? null,
+    userAgent: entry.userAgent?.slice(0, 500) ?? null,
   });
 }
