@@ -481,6 +481,7 @@ async function measureOurs(redis: RedisServer, roundNo: number) {
 
   // One member, one conversation they hold (their messages are agent replies: no AI answer).
   let cookie = '';
+  let csrf = '';
   const post = async (path: string, body: unknown) => {
     const res = await fetch(`${a.url}${path}`, {
       method: 'POST',
@@ -488,6 +489,7 @@ async function measureOurs(redis: RedisServer, roundNo: number) {
         'content-type': 'application/json',
         origin: ORIGIN,
         ...(cookie ? { cookie } : {}),
+        ...(csrf ? { 'x-csrf-token': csrf } : {}),
       },
       body: JSON.stringify(body),
     });
@@ -506,6 +508,11 @@ async function measureOurs(redis: RedisServer, roundNo: number) {
       .find((c) => c.includes('session_token='))
       ?.split(';')[0] ?? '';
   if (!cookie) throw new Error('sign-up set no session cookie');
+  csrf = (
+    (await (await fetch(`${a.url}/api/csrf`, { headers: { cookie } })).json()) as {
+      token: string;
+    }
+  ).token;
   const created = (await (await post('/trpc/conversations.create', {})).json()) as {
     result: { data: { id: string } };
   };

@@ -1,4 +1,4 @@
-import type { Auth, IdentityResolver } from '@platform/auth';
+import { type Auth, CLIENT_IP_HEADER, type IdentityResolver } from '@platform/auth';
 import type { FastifyInstance } from 'fastify';
 import { sendFetchResponse, toFetchHeaders, toFetchRequest } from './fetch-bridge.ts';
 
@@ -32,6 +32,9 @@ export function registerAuthRoutes(
     handler: async (request, reply) => {
       const headers = toFetchHeaders(request);
       asServerCallIfNotBrowser(headers, publicUrl);
+      // The client IP as Fastify resolved it (TRUST_PROXY hops only), replacing any value a
+      // client sent under this name: Better Auth reads the IP from this header alone.
+      headers.set(CLIENT_IP_HEADER, request.ip);
       const response = await auth.handler(toFetchRequest(request, publicUrl, headers));
       // Sign-out, revocations and password changes end sessions: forget cached identities.
       const path = request.url.split('?')[0] ?? '';

@@ -17,6 +17,7 @@ function clientError(
       message: `body: larger than ${Math.round(bodyLimit / 1048576)} MB`,
     };
   if (status === 415) return { code: 'UNSUPPORTED_MEDIA_TYPE', message: error.message };
+  if (status === 429) return { code: 'RATE_LIMITED', message: error.message };
   return { code: 'BAD_REQUEST', message: error.message };
 }
 
@@ -34,7 +35,9 @@ export function registerErrorHandler(app: FastifyInstance) {
         .send({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' });
     }
     const { code, message } = clientError(error, status, request.routeOptions.bodyLimit ?? 1048576);
-    return reply.status(status).send({ code, message, field: 'body' });
+    return reply
+      .status(status)
+      .send(status === 429 ? { code, message } : { code, message, field: 'body' });
   });
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({

@@ -1,5 +1,5 @@
 import multipart from '@fastify/multipart';
-import { asDomainError } from '@platform/api';
+import { asDomainError, MFA_FIELD, MFA_REQUIRED_MESSAGE, mfaBlocks } from '@platform/api';
 import { addDocument, KnowledgeInputError } from '@platform/knowledge';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -105,6 +105,8 @@ export async function registerKnowledgeUpload(app: FastifyInstance, platform: Pl
           tenantId,
           async (tx, member) => {
             if (!member || (member.role !== 'owner' && member.role !== 'admin')) return null;
+            // The organisation's MFA policy, as every tenant procedure applies it (mfa-gate.ts).
+            if (await mfaBlocks(tx, identity.userId)) return 'mfa' as const;
             return addDocument(
               tx,
               tenantId,
@@ -115,6 +117,7 @@ export async function registerKnowledgeUpload(app: FastifyInstance, platform: Pl
           { memberId: identity.userId },
         );
         if (!result) return fail(reply, 403, 'FORBIDDEN', 'Requires the owner or admin role');
+        if (result === 'mfa') return fail(reply, 403, 'FORBIDDEN', MFA_REQUIRED_MESSAGE, MFA_FIELD);
         platform.knowledge.nudge();
         return reply.status(result.outcome === 'created' ? 201 : 200).send(result);
       } catch (error) {

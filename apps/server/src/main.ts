@@ -1,6 +1,7 @@
 /** `npm start`: one process serving the platform on PORT (default 3000). */
 import { ConfigError, loadConfig } from '@platform/config';
 import { buildApp } from './app.ts';
+import { createAuditRetention, databasePurger } from './audit-retention.ts';
 import { seedDemoOrWarn } from './demo/seed.ts';
 import { stopServer } from './in-flight.ts';
 import { createLogger } from './logger.ts';
@@ -27,6 +28,13 @@ await app.listen({ port: config.PORT, host: config.HOST });
 await platform.knowledge.start();
 platform.ai.start();
 platform.conversations.start();
+// Daily purge of audit entries past AUDIT_RETENTION_DAYS (0 keeps them forever).
+const auditRetention = createAuditRetention({
+  purger: databasePurger(platform.db),
+  retentionDays: config.AUDIT_RETENTION_DAYS,
+  log: log.child({ module: 'audit-retention' }),
+});
+auditRetention.start();
 log.info(
   {
     url: config.PUBLIC_URL,
@@ -52,6 +60,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     try {
       if (!(await stopServer(app, 20_000)))
         log.warn({ inFlight: app.inFlight.count() }, 'closing with requests still running');
+      await auditRetention.stop();
       await platform.close();
       process.exit(0);
     } catch (err) {

@@ -5,14 +5,18 @@ import {
   createConversationService,
   createLimits,
   type Limits,
+  memoryCounters,
 } from '@platform/api';
 import {
   type Auth,
   createAuth,
   createIdentityResolver,
   createPasswordHasher,
+  createSessionManager,
   type IdentityResolver,
   type PasswordHasher,
+  type SessionManager,
+  sessionPolicyOf,
   VisitorTokens,
 } from '@platform/auth';
 import type { Config } from '@platform/config';
@@ -26,6 +30,8 @@ import {
 import { type EventBus, MemoryBus, RedisStreamsBus } from '@platform/realtime';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { type ApiKeyAuth, createApiKeyAuth } from './api-keys/auth.ts';
+import { redisAttemptStore } from './redis-attempts.ts';
 import { redisCounters } from './redis-counters.ts';
 
 /** Everything a server process (or the CLI) holds open, wired from configuration alone. */
@@ -34,6 +40,10 @@ export type Platform = {
   db: Database;
   auth: Auth;
   identity: IdentityResolver;
+  /** People's own sessions (list, revoke) and admins revoking a member's. */
+  sessions: SessionManager;
+  /** Tenant API keys (Authorization: Bearer sk_live_...) on /trpc and /api/v1. */
+  apiKeys: ApiKeyAuth;
   hasher: PasswordHasher;
   redis: Redis | null;
   knowledge: KnowledgeService;
@@ -79,14 +89,23 @@ export async function openPlatform(
     concurrency: config.PASSWORD_HASH_CONCURRENCY,
     queue: config.PASSWORD_HASH_QUEUE,
   });
-  const auth = createAuth({ db, config, hasher, log: log.child({ module: 'auth' }) });
-  const identity = await createIdentityResolver(auth, db, {
-    cacheSeconds: config.SESSION_CACHE_SECONDS,
-  });
   const redis = config.REDIS_URL
     ? new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })
     : null;
   redis?.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  const auth = createAuth({
+    db,
+    config,
+    hasher,
+    log: log.child({ module: 'auth' }),
+    // Unknown emails lock out like accounts do, counted across instances when they share Redis.
+    ...(redis ? { attempts: redisAttemptStore(redis) } : {}),
+  });
+  const identity = await createIdentityResolver(auth, db, {
+    cacheSeconds: config.SESSION_CACHE_SECONDS,
+    policy: sessionPolicyOf(config),
+  });
+  const sessions = createSessionManager(db, sessionPolicyOf(config), identity.invalidate);
   // Load (or on first start, build) the local word vectors now, not inside the first request.
   if (config.EMBEDDING_PROVIDER === 'local')
     await prepareLocalEmbedder(
@@ -132,11 +151,21 @@ export async function openPlatform(
     // Widgets' visitor limits hold across instances when they share Redis.
     ...(redis ? { counters: redisCounters(redis) } : {}),
   });
+  // Each key's requests a minute, counted across instances when they share Redis.
+  const apiKeys = createApiKeyAuth({
+    db,
+    counters: redis ? redisCounters(redis) : memoryCounters(),
+    cacheSeconds: config.API_KEY_CACHE_SECONDS,
+    defaultLimitPerMinute: config.API_KEY_RATE_LIMIT_PER_MINUTE,
+    log: log.child({ module: 'api-keys' }),
+  });
   return {
     config,
     db,
     auth,
     identity,
+    sessions,
+    apiKeys,
     hasher,
     redis,
     knowledge,

@@ -1,6 +1,7 @@
-import { type AppRouter, appRouter, createContext } from '@platform/api';
+import { type AppRouter, appRouter, createContext, requestInfo } from '@platform/api';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { requestIdentity } from './api-keys/request.ts';
 import { sendFetchResponse, toFetchRequest } from './fetch-bridge.ts';
 import type { Platform } from './platform.ts';
 
@@ -24,7 +25,12 @@ export function registerTrpcRoutes(app: FastifyInstance, platform: Platform) {
           limits: platform.limits,
           requestId: request.id,
           log: request.log,
-          resolveIdentity: () => platform.identity(request.headers.cookie),
+          // A Bearer API key when there is one (cookies then ignored), else the session.
+          resolveIdentity: () => requestIdentity(platform, request),
+          apiKeys: platform.apiKeys,
+          sessions: platform.sessions,
+          // request.ip honours Fastify's trustProxy, so a client cannot forge it by header.
+          request: requestInfo(request.ip, request.headers['user-agent']),
         }),
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR')

@@ -193,7 +193,7 @@ describe.each(testDrivers())('AI API over HTTP (%s)', (driver) => {
         where tenant_id = $1 and resource_id = $2`,
       [owner.tenantId, p.id],
     );
-    expect(audit?.actions).toEqual(['personality.create', 'personality.update']);
+    expect(audit?.actions).toEqual(['personality.created', 'personality.updated']);
 
     const list = data<{ items: Personality[] }>(await h.query('personalities.list', owner.cookie));
     const fallback = list.items.find((x) => x.isDefault);
@@ -335,7 +335,7 @@ describe.each(testDrivers())('AI API over HTTP (%s)', (driver) => {
     });
     expect(
       await h.t.ownerQuery(
-        `select 1 from audit_logs where tenant_id = $1 and action = 'budget.update'`,
+        `select 1 from audit_logs where tenant_id = $1 and action = 'budget.updated'`,
         [owner.tenantId],
       ),
     ).toHaveLength(2);

@@ -16,6 +16,8 @@ import { type Harness, startHarness } from './harness.ts';
 
 /** A vendor that accepts every key (`GET /v1/models` answers 200), so A's key can be stored. */
 let vendorUrl = '';
+/** The id (not the token) of B's owner's session, which A's session procedures must not reach. */
+let bSessionId = '';
 const today = () => new Date().toISOString().slice(0, 10);
 const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 
@@ -193,6 +195,41 @@ const probes: Probe[] = [
   },
   { path: 'widgets.remove', kind: 'mutation', input: (w) => ({ id: w.b.widgetId }) },
   { path: 'widgets.rotateKey', kind: 'mutation', input: (w) => ({ id: w.b.widgetId }) },
+  // Sessions are the caller's own (global identity rows): B's session id is NOT_FOUND, and
+  // A's admin cannot end B's members' sessions.
+  { path: 'sessions.list', kind: 'query' },
+  { path: 'sessions.revoke', kind: 'mutation', input: () => ({ id: bSessionId }) },
+  { path: 'sessions.revokeOthers', kind: 'mutation' },
+  {
+    path: 'users.revokeSessions',
+    kind: 'mutation',
+    input: (w) => ({ userId: w.b.member.userId }),
+  },
+  { path: 'users.revokeSessions', kind: 'mutation', input: (w) => ({ userId: w.b.owner.userId }) },
+  { path: 'apiKeys.list', kind: 'query' },
+  { path: 'apiKeys.create', kind: 'mutation', input: () => ({ name: 'Spy', scopes: ['admin'] }) },
+  { path: 'apiKeys.revoke', kind: 'mutation', input: (w) => ({ id: w.b.apiKeyId }) },
+  // MFA: the caller's own state and their own organisation's policy, never B's.
+  { path: 'mfa.status', kind: 'query' },
+  { path: 'mfa.setPolicy', kind: 'mutation', input: () => ({ requireMfa: false }) },
+  // Audit: A's admin filters on B's people and resources and gets none of B's entries. The
+  // export naming B's ids comes last: its own `audit.exported` entry (in A's log) records the
+  // filters, which a later unfiltered read of A's log would then show.
+  { path: 'audit.list', kind: 'query', input: () => ({ limit: 200 }) },
+  { path: 'audit.list', kind: 'query', input: (w) => ({ actorUserId: w.b.owner.userId }) },
+  {
+    path: 'audit.list',
+    kind: 'query',
+    input: (w) => ({ resourceType: 'widget', resourceId: w.b.widgetId }),
+  },
+  { path: 'audit.list', kind: 'query', input: () => ({ actionPrefix: 'provider_key.' }) },
+  { path: 'audit.export', kind: 'mutation', input: () => ({ actionPrefix: 'widget.' }) },
+  { path: 'audit.export', kind: 'mutation', input: () => ({}) },
+  {
+    path: 'audit.export',
+    kind: 'mutation',
+    input: (w) => ({ actorUserId: w.b.owner.userId, resourceId: w.b.personalityId }),
+  },
 ];
 
 /** Procedures that need no tenant (none yet); listed so the completeness check stays honest. */
@@ -212,6 +249,11 @@ describe.each(testDrivers())('cross-tenant isolation of every procedure (%s)', (
     vendorUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1beta`;
     h = await startHarness(driver);
     w = await buildWorld(h);
+    const [bSession] = await h.t.ownerQuery<{ id: string }>(
+      'select id from auth_sessions where user_id = $1 order by created_at limit 1',
+      [w.b.owner.userId],
+    );
+    bSessionId = bSession?.id ?? '';
   }, 120_000);
   afterAll(async () => {
     await h?.close();
@@ -286,6 +328,21 @@ describe.each(testDrivers())('cross-tenant isolation of every procedure (%s)', (
     expect(widget).toContain(w.b.widgetKey);
     expect(widget).toContain(B_SECRET);
     expect(await own('widgets.list')).toContain(w.b.widgetId);
+    // B's session survived A's revoke probes, and B sees it.
+    expect(await own('sessions.list')).toContain(bSessionId);
+    // B's own audit log holds B's widget and personality entries, which A's reads never showed.
+    const log = await own('audit.list', { limit: 200 });
+    expect(log).toContain(w.b.widgetId);
+    expect(log).toContain(w.b.personalityId);
+    // B's API key is still listed for B, and still works: A's revoke did not reach it.
+    expect(await own('apiKeys.list')).toContain(w.b.apiKeyId);
+    const byKey = await h.app.inject({
+      method: 'GET',
+      url: '/trpc/tenants.current',
+      headers: { authorization: `Bearer ${w.b.apiKey}` },
+    });
+    expect(byKey.statusCode, byKey.body).toBe(200);
+    expect(byKey.body).toContain(w.b.owner.tenantId);
     // After every probe, B's key still admits B's own site.
     expect(await h.platform.db.widgetByKey(w.b.widgetKey)).toMatchObject({
       widgetId: w.b.widgetId,

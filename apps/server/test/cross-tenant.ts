@@ -24,6 +24,9 @@ export type World = {
     /** A widget bound to B's personality and collection, its greeting holding B_SECRET. */
     widgetId: string;
     widgetKey: string;
+    /** An API key of B's (read scope), and its secret. */
+    apiKeyId: string;
+    apiKey: string;
   };
 };
 
@@ -77,6 +80,10 @@ export async function buildWorld(h: Harness): Promise<World> {
   });
   if (sent.status !== 200) throw new Error(`B's conversation: ${sent.raw.body}`);
   const widget = await buildWidget(h, bOwner, ai.personalityId, collectionId);
+  const key = await h.mutate('apiKeys.create', bOwner.cookie, { name: 'B sync', scopes: ['read'] });
+  if (key.status !== 200) throw new Error(`B's API key: ${key.raw.body}`);
+  const { id: apiKeyId, key: apiKey } = (key.body.result as { data: { id: string; key: string } })
+    .data;
   return {
     a,
     b: {
@@ -87,6 +94,8 @@ export async function buildWorld(h: Harness): Promise<World> {
       conversationId,
       ...ai,
       ...widget,
+      apiKeyId,
+      apiKey,
     },
   };
 }
@@ -249,6 +258,9 @@ export async function expectIsolated(h: Harness, w: World, probe: Probe): Promis
     w.b.providerKey,
     w.b.widgetId,
     w.b.widgetKey,
+    w.b.apiKeyId,
+    w.b.apiKey,
+    w.b.apiKey.slice(0, 12),
     B_SECRET,
     B_FILE,
     B_MODEL,

@@ -39,6 +39,8 @@ export type Harness = {
   post(url: string, body: unknown, cookie?: string): Promise<Reply>;
   query(path: string, cookie?: string, input?: unknown): Promise<Reply>;
   mutate(path: string, cookie: string | undefined, input: unknown): Promise<Reply>;
+  /** The CSRF token of a session (GET /api/csrf), for writes sent without post/mutate. */
+  csrf(cookie: string): Promise<string | undefined>;
   /** Uploads a document through knowledge.upload and waits until it is searchable; its id. */
   ingest(cookie: string, fileName: string, text: string): Promise<string>;
   close(): Promise<void>;
@@ -74,6 +76,9 @@ export async function startHarness(
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
+    // One test signs many people up from one address; the limits have tests of their own.
+    AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+    IP_RATE_LIMIT_PER_MINUTE: '1000000',
     DATA_DIR: dataDir,
     AUTH_SECRET: randomBytes(32).toString('base64url'),
     PUBLIC_URL,
@@ -85,17 +90,32 @@ export async function startHarness(
   const app = await buildApp(platform);
   await app.ready();
 
-  const headers = (cookie?: string) => ({
-    origin: PUBLIC_URL,
-    'content-type': 'application/json',
-    ...(cookie ? { cookie } : {}),
-  });
+  // A cookie-authenticated write carries its session's CSRF token, as a browser page would.
+  const csrfTokens = new Map<string, string>();
+  const csrfOf = async (cookie: string): Promise<string | undefined> => {
+    const known = csrfTokens.get(cookie);
+    if (known) return known;
+    const r = await app.inject({ method: 'GET', url: '/api/csrf', headers: { cookie } });
+    if (r.statusCode !== 200) return undefined;
+    const token = (JSON.parse(r.body) as { token: string }).token;
+    csrfTokens.set(cookie, token);
+    return token;
+  };
+  const headers = async (cookie?: string) => {
+    const token = cookie ? await csrfOf(cookie) : undefined;
+    return {
+      origin: PUBLIC_URL,
+      'content-type': 'application/json',
+      ...(cookie ? { cookie } : {}),
+      ...(token ? { 'x-csrf-token': token } : {}),
+    };
+  };
   const post = async (url: string, body: unknown, cookie?: string) =>
     toReply(
       await app.inject({
         method: 'POST',
         url,
-        headers: headers(cookie),
+        headers: await headers(cookie),
         payload: JSON.stringify(body ?? {}),
       }),
     );
@@ -173,6 +193,7 @@ export async function startHarness(
     post,
     query,
     mutate,
+    csrf: csrfOf,
     close: async () => {
       await stopServer(app, 10_000);
       await platform.knowledge.stop();

@@ -1,6 +1,6 @@
 import { testDrivers } from '@platform/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Account, type Harness, startHarness } from './harness.ts';
+import { type Account, type Harness, PUBLIC_URL, startHarness } from './harness.ts';
 
 const GUIDE = `# Travel guide
 
@@ -39,10 +39,18 @@ describe.each(testDrivers())('knowledge over HTTP (%s)', (driver) => {
     headers: Record<string, string> = {},
   ) => {
     const body = await multipart(fields, file);
+    // As the dashboard sends it: from this site, with the session's CSRF token.
+    const csrf = cookie ? await h.csrf(cookie) : undefined;
     const raw = await h.app.inject({
       method: 'POST',
       url: '/api/v1/knowledge/documents',
-      headers: { 'content-type': body.contentType, ...(cookie ? { cookie } : {}), ...headers },
+      headers: {
+        'content-type': body.contentType,
+        origin: PUBLIC_URL,
+        ...(cookie ? { cookie } : {}),
+        ...(csrf ? { 'x-csrf-token': csrf } : {}),
+        ...headers,
+      },
       payload: body.payload,
     });
     return { status: raw.statusCode, body: JSON.parse(raw.body) as Record<string, unknown> };

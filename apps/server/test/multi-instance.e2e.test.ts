@@ -35,6 +35,7 @@ describe.skipIf(!runs)('two instances, one Redis (postgres)', () => {
   let c: ServerProcess | undefined;
   let env: Record<string, string>;
   let cookie = '';
+  let csrf = '';
 
   const post = async (server: ServerProcess, path: string, body: unknown) => {
     const res = await fetch(`${server.url}${path}`, {
@@ -43,6 +44,7 @@ describe.skipIf(!runs)('two instances, one Redis (postgres)', () => {
         'content-type': 'application/json',
         origin: ORIGIN,
         ...(cookie ? { cookie } : {}),
+        ...(csrf ? { 'x-csrf-token': csrf } : {}),
       },
       body: JSON.stringify(body),
     });
@@ -94,6 +96,12 @@ describe.skipIf(!runs)('two instances, one Redis (postgres)', () => {
         .find((c) => c.includes('session_token='))
         ?.split(';')[0] ?? '';
     expect(cookie).not.toBe('');
+    // Tokens are bound to the session, not the instance: one serves both.
+    csrf = (
+      (await (await fetch(`${a.url}/api/csrf`, { headers: { cookie } })).json()) as {
+        token: string;
+      }
+    ).token;
   }, 120_000);
 
   afterAll(async () => {

@@ -71,25 +71,32 @@ describe.each(testDrivers())('REST conversations and widget sessions (%s)', (dri
     expect(r.statusCode, r.body).toBe(200);
     return json(r) as Session;
   };
-  const call = (
+  const call = async (
     method: 'GET' | 'POST',
     url: string,
     opts: {
       token?: string;
       origin?: string | null;
       cookie?: string;
+      /** A cookie write carries its session's CSRF token unless this is false. */
+      csrf?: boolean;
       body?: unknown;
       payload?: string;
       accept?: string;
     } = {},
-  ) =>
-    h.app.inject({
+  ) => {
+    const csrf =
+      opts.cookie && method === 'POST' && opts.csrf !== false
+        ? await h.csrf(opts.cookie)
+        : undefined;
+    return h.app.inject({
       method,
       url,
       headers: {
         ...(opts.origin === null ? {} : { origin: opts.origin ?? SHOP }),
         ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
         ...(opts.cookie ? { cookie: opts.cookie } : {}),
+        ...(csrf ? { 'x-csrf-token': csrf } : {}),
         ...(opts.accept ? { accept: opts.accept } : {}),
         ...(opts.body !== undefined || opts.payload !== undefined
           ? { 'content-type': 'application/json' }
@@ -101,6 +108,7 @@ describe.each(testDrivers())('REST conversations and widget sessions (%s)', (dri
           ? { payload: JSON.stringify(opts.body) }
           : {}),
     });
+  };
   const newConversation = async (token: string, origin = SHOP) => {
     const r = await call('POST', '/api/v1/conversations', { token, origin, body: {} });
     expect(r.statusCode, r.body).toBe(201);
@@ -358,6 +366,15 @@ describe.each(testDrivers())('REST conversations and widget sessions (%s)', (dri
       });
       expect(r.statusCode).toBe(403);
     }
+    // From the right origin, but without the session's CSRF token (or with another's).
+    const tokenless = await call('POST', '/api/v1/conversations', {
+      cookie: owner.cookie,
+      origin: PUBLIC_URL,
+      csrf: false,
+      body: {},
+    });
+    expect(tokenless.statusCode).toBe(403);
+    expect(json(tokenless)).toMatchObject({ code: 'CSRF', field: 'x-csrf-token' });
     const ok = await call('POST', '/api/v1/conversations', {
       cookie: owner.cookie,
       origin: PUBLIC_URL,

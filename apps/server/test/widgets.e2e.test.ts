@@ -178,7 +178,7 @@ describe.each(testDrivers())('widgets router (%s)', (driver) => {
     expect(widget.settings).toEqual(DEFAULTS);
     // Only what was chosen is stored; defaults are filled in on read.
     expect((await row(widget.id))?.settings).toEqual({});
-    expect(await audits('widget.create')).toContain(widget.id);
+    expect(await audits('widget.created')).toContain(widget.id);
 
     // Any member reads; the list and one widget agree.
     const got = await h.query('widgets.get', member.cookie, { id: widget.id });
@@ -232,7 +232,7 @@ describe.each(testDrivers())('widgets router (%s)', (driver) => {
         rateLimits: { perVisitorPerMinute: 20, perWidgetPerMinute: 300, dailyMessageCap: 1e6 },
       },
     });
-    expect(await audits('widget.update')).toContain(widget.id);
+    expect(await audits('widget.updated')).toContain(widget.id);
 
     const cleared = await update(owner.cookie, {
       id: widget.id,
@@ -425,7 +425,7 @@ describe.each(testDrivers())('widgets router (%s)', (driver) => {
     expect(JSON.parse(old.body)).toMatchObject({ code: 'UNAUTHORIZED', field: 'widgetKey' });
     expect(await h.platform.db.widgetByKey(widget.publicKey)).toBeNull();
     expect((await session(next.publicKey)).statusCode).toBe(200);
-    expect(await audits('widget.rotate_key')).toContain(widget.id);
+    expect(await audits('widget.key_rotated')).toContain(widget.id);
     // Sessions issued for the old key end too, on every instance within a few seconds.
     await expect
       .poll(async () => (await startConversation()).statusCode, { timeout: 10_000, interval: 500 })
@@ -462,7 +462,7 @@ describe.each(testDrivers())('widgets router (%s)', (driver) => {
     const widget = await create(owner.cookie, { name: 'Strict' });
     const before = await row(widget.id);
     const count = await widgetCount();
-    const updates = (await audits('widget.update')).length;
+    const updates = (await audits('widget.updated')).length;
     for (const [settings, field] of BAD_SETTINGS) {
       const label = JSON.stringify(settings);
       expect400(await update(owner.cookie, { id: widget.id, settings }), field, label);
@@ -480,7 +480,7 @@ describe.each(testDrivers())('widgets router (%s)', (driver) => {
     );
     expect(await row(widget.id)).toEqual(before);
     expect(await widgetCount()).toBe(count);
-    expect(await audits('widget.update')).toHaveLength(updates);
+    expect(await audits('widget.updated')).toHaveLength(updates);
   });
 
   it("binds only the tenant's own personality and collection (404 naming the field)", async () => {
@@ -547,7 +547,7 @@ describe.each(testDrivers())('widgets router (%s)', (driver) => {
 
     const removed = await h.mutate('widgets.remove', owner.cookie, { id: widget.id });
     expect(data(removed)).toEqual({ id: widget.id, deleted: true });
-    expect(await audits('widget.delete')).toContain(widget.id);
+    expect(await audits('widget.deleted')).toContain(widget.id);
     expect((await session(widget.publicKey)).statusCode).toBe(401);
     const gone = await h.query('widgets.get', owner.cookie, { id: widget.id });
     expect(gone.status).toBe(404);

@@ -133,7 +133,8 @@ export class Widget {
   async start() {
     try {
       if (this._conversationId) await this._load(this._conversationId);
-      else if (!this._saved.get().settings) await this._api.token().catch(() => {});
+      // Not awaited: the launcher shows at once and takes the widget's look when it arrives.
+      else if (!this._saved.get().settings) void this._api.token().catch(() => {});
     } finally {
       this._draw();
       this.events.emit('ready', undefined);

@@ -1,5 +1,6 @@
+import { isIP } from 'node:net';
 import type { AiService } from '@platform/ai';
-import type { Identity } from '@platform/auth';
+import type { Identity, SessionManager } from '@platform/auth';
 import type { Database } from '@platform/db';
 import type { KnowledgeService } from '@platform/knowledge';
 import type { ConversationService } from './conversations/service.ts';
@@ -12,6 +13,23 @@ export type Log = {
   error(obj: object, msg?: string): void;
 };
 
+/** Where a request came from, as the server sees it (for the audit log). */
+export type RequestInfo = {
+  /** The client IP after trusted proxies (Fastify's request.ip); null when unknown or not an IP. */
+  ip: string | null;
+  userAgent: string | null;
+};
+
+const NO_REQUEST: RequestInfo = { ip: null, userAgent: null };
+
+/** Keeps only a real IP address (the audit column is `inet`) and a bounded user agent. */
+export function requestInfo(ip: string | undefined, userAgent: string | undefined): RequestInfo {
+  return {
+    ip: ip && isIP(ip) ? ip : null,
+    userAgent: userAgent ? userAgent.slice(0, 500) : null,
+  };
+}
+
 export type Context = {
   db: Database;
   knowledge: KnowledgeService;
@@ -22,7 +40,15 @@ export type Context = {
   log: Log;
   /** Resolves the caller from the request's session; memoised per request. */
   identity: () => Promise<Identity | null>;
+  request: RequestInfo;
+  /** This process's cache of API keys; revoking a key drops it here at once. */
+  apiKeys?: ApiKeyCache;
+  /** Sessions of the caller (and, for admins, of members); revocations take effect at once here. */
+  sessions: SessionManager;
 };
+
+/** What the API needs of the server's API-key cache. */
+export type ApiKeyCache = { forget(keyId: string): void };
 
 /** Limits every entry point applies the same way. */
 export type Limits = {
@@ -56,6 +82,10 @@ export function createContext(opts: {
   requestId: string;
   log: Log;
   resolveIdentity: () => Promise<Identity | null>;
+  /** Client IP and user agent; unknown when omitted (calls that are not HTTP requests). */
+  request?: RequestInfo;
+  apiKeys?: ApiKeyCache;
+  sessions: SessionManager;
 }): Context {
   let pending: Promise<Identity | null> | undefined;
   return {
@@ -66,6 +96,9 @@ export function createContext(opts: {
     limits: opts.limits,
     requestId: opts.requestId,
     log: opts.log,
+    request: opts.request ?? NO_REQUEST,
+    sessions: opts.sessions,
+    ...(opts.apiKeys ? { apiKeys: opts.apiKeys } : {}),
     identity: () => {
       pending ??= opts.resolveIdentity();
       return pending;

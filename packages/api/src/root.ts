@@ -1,13 +1,17 @@
 import { aiRouter } from './routers/ai/index.ts';
 import { alertsRouter } from './routers/alerts/index.ts';
+import { apiKeysRouter } from './routers/apiKeys/index.ts';
+import { auditRouter } from './routers/audit/index.ts';
 import { budgetsRouter } from './routers/budgets/index.ts';
 import { chatRouter } from './routers/chat/index.ts';
 import { collectionsRouter } from './routers/collections/index.ts';
 import { conversationsRouter } from './routers/conversations/index.ts';
 import { costsRouter } from './routers/costs/index.ts';
 import { knowledgeRouter } from './routers/knowledge/index.ts';
+import { mfaRouter } from './routers/mfa/index.ts';
 import { personalitiesRouter } from './routers/personalities/index.ts';
 import { providerKeysRouter } from './routers/providerKeys/index.ts';
+import { sessionsRouter } from './routers/sessions/index.ts';
 import { tenantsRouter } from './routers/tenants/index.ts';
 import { usersRouter } from './routers/users/index.ts';
 import { widgetsRouter } from './routers/widgets/index.ts';
@@ -27,6 +31,10 @@ export const appRouter = router({
   conversations: conversationsRouter,
   chat: chatRouter,
   widgets: widgetsRouter,
+  sessions: sessionsRouter,
+  apiKeys: apiKeysRouter,
+  audit: auditRouter,
+  mfa: mfaRouter,
 });
 
 export type AppRouter = typeof appRouter;

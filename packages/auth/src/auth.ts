@@ -4,7 +4,11 @@ import { betterAuth } from 'better-auth';
 import { APIError, createAuthMiddleware } from 'better-auth/api';
 import { eq } from 'drizzle-orm';
 import { createAuthStore } from './adapter.ts';
+import { authSecurityFor, type SecurityConfig, sessionLifetime } from './auth-security.ts';
+import { CLIENT_IP_HEADER } from './client-info.ts';
 import { authInputs, firstIssue } from './inputs.ts';
+import type { AttemptStore } from './lockout.ts';
+import { mfaPlugins } from './mfa/plugins.ts';
 import {
   HasherBusyError,
   isLegacyHash,
@@ -16,15 +20,18 @@ import { foundTenant, latestMembership } from './tenancy.ts';
 
 /** The slice of a pino logger the auth module writes to. */
 export type LogSink = {
+  info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 };
 
 export type AuthDeps = {
   db: Database;
-  config: Pick<Config, 'AUTH_SECRET' | 'PUBLIC_URL' | 'NODE_ENV'>;
+  config: Pick<Config, 'AUTH_SECRET' | 'PUBLIC_URL' | 'NODE_ENV' | 'MFA_ISSUER'> & SecurityConfig;
   hasher: PasswordHasher;
   log: LogSink;
+  /** Failed sign-ins of unknown emails (lockout.ts); in memory unless the server passes Redis. */
+  attempts?: AttemptStore;
 };
 
 /** PUBLIC_URL, plus its localhost/127.0.0.1 twin outside production (both open the same dev server). */
@@ -38,11 +45,10 @@ export function trustedOrigins(config: Pick<Config, 'PUBLIC_URL' | 'NODE_ENV'>):
   return [...new Set(list)];
 }
 
-/** Sessions last 30 days and slide forward once a day of use. */
-const SESSION_SECONDS = 30 * 24 * 60 * 60;
-
-export function createAuth({ db, config, hasher, log }: AuthDeps) {
+export function createAuth({ db, config, hasher, log, attempts }: AuthDeps) {
   const store = createAuthStore(db);
+  // Lockout, password policy, session limits and sign-in audit (auth-security.ts).
+  const security = authSecurityFor({ db, config, run: store.run, log, attempts });
 
   const emailTaken = async (email: string): Promise<boolean> => {
     const rows = await store.run((tx) =>
@@ -85,13 +91,22 @@ export function createAuth({ db, config, hasher, log }: AuthDeps) {
         if (status >= 500) log.error({ err: error }, 'auth endpoint failed');
       },
     },
+    // TOTP second factor with hashed recovery codes and replay protection (mfa/plugins.ts).
+    plugins: mfaPlugins({
+      db,
+      run: store.run,
+      authSecret: config.AUTH_SECRET,
+      issuer: config.MFA_ISSUER,
+      lockout: { threshold: config.LOCKOUT_THRESHOLD, minutes: config.LOCKOUT_MINUTES },
+      log,
+    }),
     user: { modelName: 'users' },
     account: { modelName: 'accounts' },
     verification: { modelName: 'verificationTokens' },
     session: {
       modelName: 'authSessions',
-      expiresIn: SESSION_SECONDS,
-      updateAge: 24 * 60 * 60,
+      // Idle and absolute limits (SESSION_IDLE_MINUTES, SESSION_ABSOLUTE_HOURS); no sliding.
+      ...sessionLifetime(config),
       additionalFields: {
         activeTenantId: { type: 'string', required: false, input: false },
       },
@@ -101,6 +116,7 @@ export function createAuth({ db, config, hasher, log }: AuthDeps) {
       autoSignIn: true,
       minPasswordLength: PASSWORD_MIN,
       maxPasswordLength: PASSWORD_MAX,
+      revokeSessionsOnPasswordReset: true,
       password: {
         hash: (password) => hashOrBusy(() => hasher.hash(password)),
         verify: ({ hash, password }) => hashOrBusy(() => hasher.verify(hash, password)),
@@ -113,6 +129,8 @@ export function createAuth({ db, config, hasher, log }: AuthDeps) {
       // so the tests exercise what production runs.
       disableOriginCheck: false,
       defaultCookieAttributes: { httpOnly: true, sameSite: 'lax' },
+      // The client IP only as the server resolved it (auth-bridge sets it), never a client's header.
+      ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
     },
     databaseHooks: {
       session: {
@@ -138,7 +156,7 @@ export function createAuth({ db, config, hasher, log }: AuthDeps) {
       // Strict input validation with the field at fault, before Better Auth parses anything.
       before: createAuthMiddleware(async (ctx) => {
         const schema = authInputs[ctx.path];
-        if (!schema) return;
+        if (!schema) return security.before(ctx);
         const parsed = schema.safeParse(ctx.body);
         if (!parsed.success) {
           const { field, message } = firstIssue(parsed.error);
@@ -156,9 +174,11 @@ export function createAuth({ db, config, hasher, log }: AuthDeps) {
             field: 'email',
           });
         }
+        return security.before(ctx);
       }),
       // Legacy bcrypt hashes verify once, then are replaced by Argon2id.
       after: createAuthMiddleware(async (ctx) => {
+        await security.after(ctx);
         if (ctx.path !== '/sign-in/email') return;
         const userId = ctx.context.newSession?.user.id;
         const password = (ctx.body as { password?: unknown } | undefined)?.password;

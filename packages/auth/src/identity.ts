@@ -1,18 +1,29 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { type Database, schema } from '@platform/db';
-import { and, eq, gt } from 'drizzle-orm';
+import type { Database } from '@platform/db';
 import { LRUCache } from 'lru-cache';
 import type { Auth } from './auth.ts';
+import { liveSession, type SessionPolicy } from './session-policy.ts';
 
-/** Who is calling: from the session cookie, never from request input. */
+/** Who is calling: from the session cookie or an API key, never from request input. */
 export type Identity = {
+  /** A signed-in session, or a tenant API key (Authorization: Bearer sk_live_...). */
+  kind: 'session' | 'api_key';
+  /** A key acts for the member who created it (its role capped by the key's scopes). */
   userId: string;
+  /** Empty for an API key. */
   email: string;
+  /** An API key's name. */
   name: string;
+  /** Empty for an API key: it has no session (session procedures must refuse it). */
   sessionId: string;
-  /** The tenant the session acts for; null when the user belongs to none. */
+  /** The tenant the session (or key) acts for; null when the user belongs to none. */
   tenantId: string | null;
+  /** Set exactly when kind is 'api_key'. */
+  apiKey?: ApiKeyGrant;
 };
+
+/** What an API key may do; checked per procedure (see @platform/api api-key-scopes.ts). */
+export type ApiKeyGrant = { id: string; name: string; scopes: string[] };
 
 /** Resolves the caller from a request's Cookie header. */
 export type IdentityResolver = {
@@ -50,19 +61,16 @@ function verifiedToken(raw: string, secret: string): string | undefined {
  * The per-request session check on the hot path: verifies the signed cookie with the same
  * secret and cookie name Better Auth uses, then reads session and user in one auth-role
  * transaction. Better Auth's own getSession does the same and more (cookie caches, plugin
- * hooks, sliding refresh) at several times the CPU; its /api/auth/get-session endpoint still
- * slides the expiry for clients that call it.
+ * hooks) at several times the CPU; both apply the same idle and absolute limits.
  */
 export async function createIdentityResolver(
   auth: Auth,
   db: Database,
-  opts: { cacheSeconds: number },
+  opts: { cacheSeconds: number; policy: SessionPolicy },
 ): Promise<IdentityResolver> {
   const ctx = await auth.$context;
   const cookieName = ctx.authCookies.sessionToken.name;
   const secret = ctx.secret;
-  const s = schema.authSessions;
-  const u = schema.users;
   // A burst of requests from one session (a dashboard loading) costs one look-up. Entries
   // live `cacheSeconds`; this process drops them all on any session change it serves, and
   // other processes see a revocation within that bound.
@@ -70,22 +78,9 @@ export async function createIdentityResolver(
     opts.cacheSeconds > 0
       ? new LRUCache<string, Identity>({ max: 10_000, ttl: opts.cacheSeconds * 1000 })
       : undefined;
-  const lookUp = async (token: string): Promise<Identity | null> => {
-    const [row] = await db.withAuth((tx) =>
-      tx
-        .select({
-          sessionId: s.id,
-          tenantId: s.activeTenantId,
-          userId: u.id,
-          email: u.email,
-          name: u.name,
-        })
-        .from(s)
-        .innerJoin(u, eq(u.id, s.userId))
-        .where(and(eq(s.token, token), gt(s.expiresAt, new Date()))),
-    );
-    return row ?? null;
-  };
+  const cacheMs = opts.cacheSeconds * 1000;
+  // Also enforces the idle and absolute limits, and keeps last_seen_at (session-policy.ts).
+  const lookUp = (token: string) => db.withAuth((tx) => liveSession(tx, token, opts.policy));
   const resolve = async (cookieHeader: string | undefined) => {
     const raw = readCookie(cookieHeader, cookieName);
     if (!raw) return null;
@@ -94,8 +89,13 @@ export async function createIdentityResolver(
     if (cached) return cached;
     const token = verifiedToken(raw, secret);
     if (!token) return null;
-    const identity = await lookUp(token);
-    if (identity) cache?.set(raw, identity);
+    const session = await lookUp(token);
+    if (!session) return null;
+    const { sessionId, tenantId, userId, email, name } = session;
+    const identity: Identity = { kind: 'session', sessionId, tenantId, userId, email, name };
+    // A cached identity never outlives its session's idle or absolute limit.
+    const ttl = Math.floor(Math.min(cacheMs, session.deadline.getTime() - Date.now()));
+    if (ttl > 0) cache?.set(raw, identity, { ttl });
     return identity;
   };
   return Object.assign(resolve, { invalidate: () => cache?.clear() });

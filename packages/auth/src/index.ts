@@ -1,6 +1,30 @@
+export {
+  API_KEY_PREFIX,
+  type ApiKeyPrincipal,
+  type ApiKeyResolver,
+  apiKeyIdentity,
+  bearerApiKey,
+  createApiKeyResolver,
+  hashApiKey,
+  newApiKey,
+} from './api-key.ts';
 export { type Auth, type AuthDeps, createAuth, type LogSink, trustedOrigins } from './auth.ts';
-export { createIdentityResolver, type Identity, type IdentityResolver } from './identity.ts';
+export { type SecurityConfig, sessionPolicyOf } from './auth-security.ts';
+export { CLIENT_IP_HEADER } from './client-info.ts';
+export {
+  type ApiKeyGrant,
+  createIdentityResolver,
+  type Identity,
+  type IdentityResolver,
+} from './identity.ts';
 export { firstIssue, signInInput, signUpInput } from './inputs.ts';
+export {
+  ATTEMPT_WINDOW_SECONDS,
+  type AttemptStore,
+  type LockoutPolicy,
+  memoryAttemptStore,
+} from './lockout.ts';
+export { type MfaState, mfaState } from './mfa/store.ts';
 export { isOperatorToken, operatorToken } from './operator-token.ts';
 export {
   type CreatedOrganization,
@@ -17,6 +41,13 @@ export {
   PASSWORD_MIN,
   type PasswordHasher,
 } from './password.ts';
+export {
+  createPasswordPolicy,
+  type PasswordPolicy,
+  type PasswordPolicyOptions,
+} from './password-policy.ts';
+export type { SessionPolicy } from './session-policy.ts';
+export { createSessionManager, type SessionManager, type SessionView } from './sessions.ts';
 export { slugify } from './slug.ts';
 export { keyFingerprint, type VisitorClaims, VisitorTokens } from './visitor-token.ts';
 export { type OriginPattern, originAllowed, parseOriginPattern } from './widget-origins.ts';

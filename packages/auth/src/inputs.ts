@@ -32,10 +32,28 @@ export const signInInput = z.strictObject({
   ...clientExtras,
 });
 
+/** A new password also meets the password policy (password-policy.ts), checked after this. */
+export const changePasswordInput = z.strictObject({
+  newPassword: password,
+  currentPassword: z
+    .string()
+    .min(1, { message: 'is required' })
+    .max(PASSWORD_MAX * 4),
+  // Accepted for Better Auth's clients, but always treated as true (auth-security.ts).
+  revokeOtherSessions: z.boolean().optional(),
+});
+
+export const resetPasswordInput = z.strictObject({
+  newPassword: password,
+  token: z.string().min(1, { message: 'is required' }).max(512).optional(),
+});
+
 /** Inputs validated before Better Auth sees them, by endpoint path. */
 export const authInputs: Record<string, z.ZodType> = {
   '/sign-up/email': signUpInput,
   '/sign-in/email': signInInput,
+  '/change-password': changePasswordInput,
+  '/reset-password': resetPasswordInput,
 };
 
 /** First issue of a failed parse, as `{ field, message }` for a 400 answer. */

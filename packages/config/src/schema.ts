@@ -66,6 +66,32 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How long a verified session is trusted before it is looked up again (0 = every request). */
   SESSION_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
+  /**
+   * A session unused this long ends (idle timeout), and none outlives SESSION_ABSOLUTE_HOURS
+   * from sign-in however busy it is. Defaults are ASVS 4.0.3 V3.3.2 level 2 (NIST AAL2).
+   */
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(43_200).default(30),
+  SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(8760).default(12),
+  /** Wrong passwords in a row that lock an account (or an unknown email) for LOCKOUT_MINUTES. */
+  LOCKOUT_THRESHOLD: z.coerce.number().int().min(1).max(100).default(5),
+  LOCKOUT_MINUTES: z.coerce.number().positive().max(1440).default(15),
+  /** zxcvbn score (0-4) a new password needs; 3 means at least 10^8 guesses. */
+  PASSWORD_MIN_SCORE: z.coerce.number().int().min(0).max(4).default(3),
+  /** Also refuse new passwords found in Have I Been Pwned (k-anonymity range API); fails open. */
+  HIBP_ENABLED: optionalBoolean().default(false),
+  HIBP_URL: z.preprocess(
+    emptyAsUndefined,
+    z.url({ message: 'must be a URL' }).default('https://api.pwnedpasswords.com'),
+  ),
+  HIBP_TIMEOUT_MS: z.coerce.number().int().min(100).max(10_000).default(1500),
+  /** The name authenticator apps show next to the account (TOTP issuer); no colon. */
+  MFA_ISSUER: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .regex(/^[^:]+$/, { message: 'must not contain a colon' })
+    .default('Enterprise AI Assistant Platform'),
   /** Argon2id hashes allowed to run at once; each takes 64 MiB. */
   PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** Hash requests allowed to wait; beyond this sign-ins answer 503 instead of queueing memory. */
@@ -146,11 +172,45 @@ export const configSchema = z.object({
   ),
   /** Lifetime of a widget visitor's token, in seconds. */
   VISITOR_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  /** Requests a minute one API key may make, unless the key sets its own limit. */
+  API_KEY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  /** How long a verified API key is trusted before it is looked up again (0 = every request). */
+  API_KEY_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
+  /**
+   * Days audit entries are kept before the daily purge deletes them; 0 keeps them forever.
+   * At least 30 otherwise (the database refuses to purge anything younger).
+   */
+  AUDIT_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .max(36_500)
+    .refine((days) => days === 0 || days >= 30, { message: 'must be 0 (keep) or at least 30' })
+    .default(365),
   /**
    * Seed the "Acme Demo" organisation on first start. Unset: on in embedded mode, off with
    * DATABASE_URL (load.ts decides, since the default depends on another setting).
    */
   DEMO_SEED: optionalBoolean(),
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client IP (rate limits, audit): unset
+   * trusts none; `true` trusts every hop; a number trusts that many hops; otherwise a
+   * comma-separated list of addresses or CIDR ranges (e.g. `10.0.0.0/8,127.0.0.1`).
+   */
+  TRUST_PROXY: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^(true|\d{1,2}|[0-9a-fA-F:.]+(\/\d{1,3})?(,\s*[0-9a-fA-F:.]+(\/\d{1,3})?)*)$/, {
+        message: 'must be true, a hop count, or a comma-separated list of addresses or CIDR ranges',
+      })
+      .optional(),
+  ),
+  /** Requests a minute one client IP may make to /api/auth/* (sign-in, sign-up, MFA...). */
+  AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
+  /** Requests a minute one organisation may make to /trpc and /api/v1 (members and API keys). */
+  TENANT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(6000),
+  /** Requests a minute one client IP may make without an identity (widget sessions, visitors). */
+  IP_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(1200),
 });
 
 /** Settings production cannot run without; checked alongside the schema so all errors show at once. */

@@ -1,4 +1,14 @@
+export type { ApiKeyRecord } from './api-key.ts';
 export { type AuditEntry, appendAudit } from './audit.ts';
+export {
+  type ActorLike,
+  type AuditActor,
+  type AuditChanges,
+  actorUserIdOf,
+  asAuditActor,
+  auditChanges,
+  prefixed,
+} from './audit-actor.ts';
 export * from './jobs/index.ts';
 export { openDatabase } from './open.ts';
 export type { StaleDocument } from './reembed.ts';

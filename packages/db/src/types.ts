@@ -1,5 +1,6 @@
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import type { ApiKeyRecord } from './api-key.ts';
 import type { ClaimedJob, ClaimOptions } from './jobs/claim.ts';
 import type { StaleDocument } from './reembed.ts';
 import type * as schema from './schema/index.ts';
@@ -45,6 +46,13 @@ export interface Database {
   documentsToReembed(model: string): Promise<StaleDocument[]>;
   /** An active widget by its public key (SECURITY DEFINER), before any tenant is known. */
   widgetByKey(publicKey: string): Promise<WidgetAdmission | null>;
+  /** An API key by the SHA-256 hex of its secret (SECURITY DEFINER), before any tenant is known. */
+  apiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>;
+  /**
+   * Deletes every tenant's audit entries older than `before` (audit retention), through the
+   * SECURITY DEFINER platform_purge_audit_logs; null when the database has no such function.
+   */
+  purgeAuditLogs(before: Date): Promise<number | null>;
   /** Cheap liveness probe of the database connection. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,4 +1,5 @@
 import { ask } from './ask.ts';
+import { audit } from './audit.ts';
 import type { Command } from './command.ts';
 import { costs } from './costs.ts';
 import { createTenant } from './create-tenant.ts';
@@ -18,4 +19,5 @@ export const commands: Record<string, Command> = {
   route,
   costs,
   ask,
+  audit,
 };

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { assertMfaPolicy, DomainError } from '@platform/api';
 import {
   type BusEvent,
   type ClientFrame,
@@ -160,6 +161,17 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
     }
     // Access is checked before anything is delivered: NOT_FOUND for another visitor's or tenant's.
     if (conversationId) await conversations.get(actor, conversationId);
+    // A member's inbox: membership and the organisation's MFA policy, as for every tenant call.
+    else if (actor.kind === 'member')
+      await platform.db.withTenant(
+        actor.tenantId,
+        async (tx, member) => {
+          if (!member)
+            throw new DomainError('FORBIDDEN', 'You are not a member of this organisation');
+          await assertMfaPolicy(tx, actor.userId);
+        },
+        { memberId: actor.userId },
+      );
     const topic: Topic = conversationId ? conversationTopic(conversationId) : 'tenant';
     const key = keyOf(c.tenantId, topic);
     // Live events wait while missed ones are replayed, so nothing arrives out of order.

@@ -1,5 +1,6 @@
 import { type ConversationView, visitorConversation } from '@platform/api';
 import type { FastifyRequest } from 'fastify';
+import { apiKeyOutcome, apiKeyPrincipal } from '../api-keys/request.ts';
 import type { Platform } from '../platform.ts';
 import { createPrincipalResolver, isRefusal, type Principal } from '../realtime/principal.ts';
 import { RestError } from './http.ts';
@@ -8,7 +9,9 @@ import { RestError } from './http.ts';
 export function createCaller(platform: Platform) {
   const resolve = createPrincipalResolver(platform);
   return async (request: FastifyRequest): Promise<Principal> => {
-    // Bearer API keys (issue 7) plug in here, ahead of visitor tokens and session cookies.
+    // A Bearer API key comes first and alone: no visitor token or cookie is tried after it.
+    const key = apiKeyOutcome(platform, request);
+    if (key) return apiKeyPrincipal(key, request);
     const principal = await resolve({
       cookie: request.headers.cookie,
       authorization: request.headers.authorization,

@@ -1,4 +1,12 @@
-import { appendAudit, schema, type Tx } from '@platform/db';
+import {
+  type ActorLike,
+  actorUserIdOf,
+  appendAudit,
+  asAuditActor,
+  auditChanges,
+  schema,
+  type Tx,
+} from '@platform/db';
 import { and, eq } from 'drizzle-orm';
 import { AiInputError } from '../input-error.ts';
 import type { ProviderName } from '../providers/model-ref.ts';
@@ -47,14 +55,19 @@ export async function saveProviderKey(
   tenantId: string,
   cipher: KeyCipher,
   input: { provider: VendorName; apiKey: string; baseUrl?: string | undefined },
-  actor: string | null,
+  actor: ActorLike,
 ): Promise<void> {
+  const [before] = await tx
+    .select({ keyHint: pc.keyHint, baseUrl: pc.baseUrl })
+    .from(pc)
+    .where(and(eq(pc.tenantId, tenantId), eq(pc.provider, input.provider)))
+    .for('update');
   const values = {
     baseUrl: input.baseUrl ?? null,
     keyCiphertext: cipher.encrypt(input.apiKey, context(tenantId, input.provider)),
     keyHint: keyHint(input.apiKey),
     validatedAt: new Date(),
-    createdBy: actor,
+    createdBy: actorUserIdOf(actor),
   };
   await tx
     .insert(pc)
@@ -63,12 +76,18 @@ export async function saveProviderKey(
       target: [pc.tenantId, pc.provider],
       set: { ...values, updatedAt: new Date() },
     });
+  // The key always changes, so its hint (last four characters, never the key) is always in
+  // the entry; the address only when it changed.
+  const changes = auditChanges(before, { baseUrl: values.baseUrl }, ['baseUrl']);
   await appendAudit(tx, tenantId, {
-    actorUserId: actor,
-    action: 'provider_key.save',
+    ...asAuditActor(actor),
+    action: 'provider_key.set',
     resourceType: 'provider_key',
     resourceId: input.provider,
-    metadata: { provider: input.provider, keyHint: values.keyHint, baseUrl: values.baseUrl },
+    metadata: {
+      before: { keyHint: before?.keyHint ?? null, ...changes.before },
+      after: { keyHint: values.keyHint, ...changes.after },
+    },
   });
 }
 
@@ -76,18 +95,19 @@ export async function removeProviderKey(
   tx: Tx,
   tenantId: string,
   provider: VendorName,
-  actor: string | null,
+  actor: ActorLike,
 ) {
-  const deleted = await tx
+  const [deleted] = await tx
     .delete(pc)
     .where(and(eq(pc.tenantId, tenantId), eq(pc.provider, provider)))
-    .returning({ id: pc.id });
-  if (!deleted.length) throw new AiInputError('provider', 'no key stored for this provider', 404);
+    .returning({ keyHint: pc.keyHint, baseUrl: pc.baseUrl });
+  if (!deleted) throw new AiInputError('provider', 'no key stored for this provider', 404);
   await appendAudit(tx, tenantId, {
-    actorUserId: actor,
-    action: 'provider_key.delete',
+    ...asAuditActor(actor),
+    action: 'provider_key.removed',
     resourceType: 'provider_key',
     resourceId: provider,
+    metadata: { before: deleted },
   });
 }
 

@@ -1,4 +1,12 @@
-import { appendAudit, schema, type Tx } from '@platform/db';
+import {
+  type ActorLike,
+  actorUserIdOf,
+  appendAudit,
+  asAuditActor,
+  auditChanges,
+  schema,
+  type Tx,
+} from '@platform/db';
 import { and, eq, sql } from 'drizzle-orm';
 import type { BudgetAlertEvent } from '../events.ts';
 import type { BudgetState, ExhaustedPolicy } from '../router/route.ts';
@@ -34,6 +42,12 @@ export function stateOf(settings: BudgetSettings, spentMicros: number): BudgetSt
 }
 
 const b = schema.budgets;
+const BUDGET_FIELDS = [
+  'monthlyLimitMicros',
+  'alertThresholds',
+  'downgradeAtPercent',
+  'exhaustedPolicy',
+] as const;
 const s = schema.budgetSpend;
 
 export async function readBudgetSettings(tx: Tx, tenantId: string): Promise<BudgetSettings> {
@@ -73,23 +87,24 @@ export async function writeBudgetSettings(
   tx: Tx,
   tenantId: string,
   settings: BudgetSettings,
-  actorUserId: string | null,
+  actor: ActorLike,
 ): Promise<void> {
+  const before = await readBudgetSettings(tx, tenantId);
   const values = {
     ...settings,
     alertThresholds: [...new Set(settings.alertThresholds)].sort((x, y) => x - y),
-    updatedBy: actorUserId,
+    updatedBy: actorUserIdOf(actor),
   };
   await tx
     .insert(b)
     .values({ tenantId, ...values })
     .onConflictDoUpdate({ target: b.tenantId, set: { ...values, updatedAt: new Date() } });
   await appendAudit(tx, tenantId, {
-    actorUserId,
-    action: 'budget.update',
+    ...asAuditActor(actor),
+    action: 'budget.updated',
     resourceType: 'budget',
     resourceId: tenantId,
-    metadata: { ...values },
+    metadata: auditChanges(before, values, BUDGET_FIELDS),
   });
 }
 

@@ -1,4 +1,12 @@
-import { appendAudit, schema, type Tx } from '@platform/db';
+import {
+  type ActorLike,
+  actorUserIdOf,
+  appendAudit,
+  asAuditActor,
+  auditChanges,
+  schema,
+  type Tx,
+} from '@platform/db';
 import type { PersonalitySnapshot } from '@platform/db/schema';
 import { assertCollection } from '@platform/knowledge';
 import { and, asc, desc, eq, ne } from 'drizzle-orm';
@@ -31,13 +39,28 @@ function checkTiers(minTier: number, maxTier: number): void {
     throw new AiInputError('minTier', `minTier (${minTier}) must not exceed maxTier (${maxTier})`);
 }
 
-async function saveVersion(tx: Tx, row: Personality, actor: string | null): Promise<void> {
+/** What an audit entry compares between two versions (the snapshot and the default flag). */
+const AUDITED_FIELDS = [
+  'name',
+  'description',
+  'systemPrompt',
+  'tone',
+  'language',
+  'greeting',
+  'temperature',
+  'minTier',
+  'maxTier',
+  'collectionId',
+  'isDefault',
+] as const;
+
+async function saveVersion(tx: Tx, row: Personality, actor: ActorLike): Promise<void> {
   await tx.insert(v).values({
     tenantId: row.tenantId,
     personalityId: row.id,
     version: row.version,
     snapshot: snapshotOf(row),
-    createdBy: actor,
+    createdBy: actorUserIdOf(actor),
   });
 }
 
@@ -113,7 +136,7 @@ export async function createPersonality(
   tx: Tx,
   tenantId: string,
   fields: PersonalityFields,
-  actor: string | null,
+  actor: ActorLike,
 ): Promise<Personality> {
   checkTiers(fields.minTier ?? 1, fields.maxTier ?? 3);
   if (fields.collectionId) await assertCollection(tx, fields.collectionId);
@@ -127,11 +150,11 @@ export async function createPersonality(
   if (!row) throw new Error('createPersonality: insert returned no row');
   await saveVersion(tx, row, actor);
   await appendAudit(tx, tenantId, {
-    actorUserId: actor,
-    action: 'personality.create',
+    ...asAuditActor(actor),
+    action: 'personality.created',
     resourceType: 'personality',
     resourceId: row.id,
-    metadata: { name: row.name, version: row.version },
+    metadata: { version: row.version, after: { name: row.name, isDefault: row.isDefault } },
   });
   return row;
 }
@@ -145,7 +168,7 @@ export async function updatePersonality(
   tenantId: string,
   id: string,
   patch: PersonalityPatch,
-  actor: string | null,
+  actor: ActorLike,
 ): Promise<Personality> {
   const [current] = await tx
     .select()
@@ -167,21 +190,16 @@ export async function updatePersonality(
   await saveVersion(tx, row, actor);
   await tx.delete(schema.answerCache).where(eq(schema.answerCache.personalityId, id));
   await appendAudit(tx, tenantId, {
-    actorUserId: actor,
-    action: 'personality.update',
+    ...asAuditActor(actor),
+    action: 'personality.updated',
     resourceType: 'personality',
     resourceId: id,
-    metadata: { version: row.version, fields: Object.keys(patch) },
+    metadata: { version: row.version, ...auditChanges(current, row, AUDITED_FIELDS) },
   });
   return row;
 }
 
-export async function removePersonality(
-  tx: Tx,
-  tenantId: string,
-  id: string,
-  actor: string | null,
-) {
+export async function removePersonality(tx: Tx, tenantId: string, id: string, actor: ActorLike) {
   const current = await getPersonality(tx, tenantId, id);
   if (current.isDefault)
     throw new AiInputError(
@@ -191,11 +209,11 @@ export async function removePersonality(
     );
   await tx.delete(p).where(eq(p.id, id));
   await appendAudit(tx, tenantId, {
-    actorUserId: actor,
-    action: 'personality.delete',
+    ...asAuditActor(actor),
+    action: 'personality.deleted',
     resourceType: 'personality',
     resourceId: id,
-    metadata: { name: current.name },
+    metadata: { before: { name: current.name, version: current.version } },
   });
 }
 

@@ -3,6 +3,7 @@ import type { Database, Tx } from '@platform/db';
 import { conversationTopic, type EventBus, type EventType, type Topic } from '@platform/realtime';
 import type { Log } from '../context.ts';
 import { DomainError } from '../errors.ts';
+import { assertMfaPolicy } from '../mfa-gate.ts';
 import type { WidgetSnapshots } from '../widgets/snapshot.ts';
 import type { Actor, MemberRole } from './actor.ts';
 import type { Generations } from './generations.ts';
@@ -23,7 +24,10 @@ export interface ConversationDeps {
   visitorLimits?: VisitorLimits;
 }
 
-/** Runs fn in the actor's tenant; a member's membership is checked in the same transaction. */
+/**
+ * Runs fn in the actor's tenant; a member's membership (and the tenant's MFA policy) is checked
+ * in the same transaction.
+ */
 export function inTenant<T>(
   deps: ConversationDeps,
   actor: Actor,
@@ -31,9 +35,10 @@ export function inTenant<T>(
 ): Promise<T> {
   return deps.db.withTenant(
     actor.tenantId,
-    (tx, member) => {
+    async (tx, member) => {
       if (actor.kind === 'member' && !member)
         throw new DomainError('FORBIDDEN', 'You are not a member of this organisation');
+      if (actor.kind === 'member') await assertMfaPolicy(tx, actor.userId);
       return fn(tx, member?.role ?? null);
     },
     actor.kind === 'member' ? { memberId: actor.userId } : {},

@@ -1,5 +1,13 @@
 import { getPersonality } from '@platform/ai';
-import { appendAudit, schema, type Tx } from '@platform/db';
+import {
+  type ActorLike,
+  appendAudit,
+  asAuditActor,
+  auditChanges,
+  prefixed,
+  schema,
+  type Tx,
+} from '@platform/db';
 import { assertCollection } from '@platform/knowledge';
 import { and, asc, desc, eq } from 'drizzle-orm';
 import { DomainError } from '../errors.ts';
@@ -14,6 +22,25 @@ import {
 
 const w = schema.widgets;
 type Row = typeof w.$inferSelect;
+
+/**
+ * A widget's audited state: its columns (never the public key: rotations are their own entry)
+ * and each setting on its own, so an entry names the one colour that changed.
+ */
+const audited = (row: Row): Record<string, unknown> => ({
+  name: row.name,
+  allowedOrigins: row.allowedOrigins,
+  isActive: row.isActive,
+  personalityId: row.personalityId,
+  collectionId: row.collectionId,
+  ...prefixed('settings', row.settings),
+});
+
+const changesOf = (before: Row, after: Row) => {
+  const was = audited(before);
+  const now = audited(after);
+  return auditChanges(was, now, [...new Set([...Object.keys(was), ...Object.keys(now)])]);
+};
 
 /** Another tenant's widget looks exactly like one that does not exist. */
 const notFound = () => new DomainError('NOT_FOUND', 'Widget not found', 'id');
@@ -64,7 +91,7 @@ export async function createWidget(
   tenantId: string,
   fields: WidgetFields,
   /** The admin creating it; null for the platform itself (the demo seed). */
-  actor: string | null,
+  actor: ActorLike,
 ): Promise<Widget> {
   await checkReferences(tx, tenantId, fields);
   const { settings, ...columns } = fields;
@@ -79,11 +106,11 @@ export async function createWidget(
     .returning();
   if (!row) throw new Error('createWidget: insert returned no row');
   await appendAudit(tx, tenantId, {
-    actorUserId: actor,
-    action: 'widget.create',
+    ...asAuditActor(actor),
+    action: 'widget.created',
     resourceType: 'widget',
     resourceId: row.id,
-    metadata: { name: row.name, allowedOrigins: row.allowedOrigins },
+    metadata: { after: { name: row.name, allowedOrigins: row.allowedOrigins } },
   });
   return view(row);
 }
@@ -94,7 +121,7 @@ export async function updateWidget(
   tenantId: string,
   id: string,
   patch: WidgetPatch,
-  actor: string,
+  actor: ActorLike,
 ): Promise<Widget> {
   const current = await rowFor(tx, tenantId, id, true);
   await checkReferences(tx, tenantId, patch);
@@ -110,28 +137,28 @@ export async function updateWidget(
     .returning();
   if (!row) throw new Error('updateWidget: update returned no row');
   await appendAudit(tx, tenantId, {
-    actorUserId: actor,
-    action: 'widget.update',
+    ...asAuditActor(actor),
+    action: 'widget.updated',
     resourceType: 'widget',
     resourceId: id,
-    metadata: { fields: Object.keys(patch) },
+    metadata: changesOf(current, row),
   });
   return view(row);
 }
 
 /** Deletes a widget; its key stops working, and its conversations stay (widget id cleared). */
-export async function removeWidget(tx: Tx, tenantId: string, id: string, actor: string) {
+export async function removeWidget(tx: Tx, tenantId: string, id: string, actor: ActorLike) {
   const [row] = await tx
     .delete(w)
     .where(and(eq(w.tenantId, tenantId), eq(w.id, id)))
     .returning({ name: w.name });
   if (!row) throw notFound();
   await appendAudit(tx, tenantId, {
-    actorUserId: actor,
-    action: 'widget.delete',
+    ...asAuditActor(actor),
+    action: 'widget.deleted',
     resourceType: 'widget',
     resourceId: id,
-    metadata: { name: row.name },
+    metadata: { before: { name: row.name } },
   });
 }
 
@@ -143,7 +170,7 @@ export async function rotateWidgetKey(
   tx: Tx,
   tenantId: string,
   id: string,
-  actor: string,
+  actor: ActorLike,
 ): Promise<Widget> {
   const [row] = await tx
     .update(w)
@@ -152,8 +179,8 @@ export async function rotateWidgetKey(
     .returning();
   if (!row) throw notFound();
   await appendAudit(tx, tenantId, {
-    actorUserId: actor,
-    action: 'widget.rotate_key',
+    ...asAuditActor(actor),
+    action: 'widget.key_rotated',
     resourceType: 'widget',
     resourceId: id,
   });

@@ -4,6 +4,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { drizzle } from 'drizzle-orm/pglite';
 import lockfile from 'proper-lockfile';
+import { apiKeyByHashIn } from '../api-key.ts';
+import { purgeAuditLogsIn, purgeOrNull } from '../audit-purge.ts';
 import { claimJobsIn } from '../jobs/claim.ts';
 import { readMigrationStatus, runMigrations } from '../migrator.ts';
 import { documentsToReembedIn } from '../reembed.ts';
@@ -54,6 +56,9 @@ export async function openPglite(
     claimJobs: (queue, o) => withRuntimeOn(db, (tx) => claimJobsIn(tx, queue, o)),
     documentsToReembed: (model) => withRuntimeOn(db, (tx) => documentsToReembedIn(tx, model)),
     widgetByKey: (key) => withRuntimeOn(db, (tx) => widgetByKeyIn(tx, key)),
+    apiKeyByHash: (hash) => withRuntimeOn(db, (tx) => apiKeyByHashIn(tx, hash)),
+    purgeAuditLogs: (before) =>
+      purgeOrNull(() => withRuntimeOn(db, (tx) => purgeAuditLogsIn(tx, before))),
     migrate: () => runMigrations(db),
     migrationStatus: () => readMigrationStatus(db),
     ping: async () => {

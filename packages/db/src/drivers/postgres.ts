@@ -1,5 +1,7 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
+import { apiKeyByHashIn } from '../api-key.ts';
+import { purgeAuditLogsIn, purgeOrNull } from '../audit-purge.ts';
 import { claimJobsIn } from '../jobs/claim.ts';
 import { readMigrationStatus, runMigrations } from '../migrator.ts';
 import { documentsToReembedIn } from '../reembed.ts';
@@ -36,6 +38,12 @@ export function openPostgres(options: PostgresOptions): Database {
       pgScopedTransaction(pool, RUNTIME_ROLE, '', (tx) => documentsToReembedIn(tx, model)),
     widgetByKey: (key) =>
       pgScopedTransaction(pool, RUNTIME_ROLE, '', (tx) => widgetByKeyIn(tx, key)),
+    apiKeyByHash: (hash) =>
+      pgScopedTransaction(pool, RUNTIME_ROLE, '', (tx) => apiKeyByHashIn(tx, hash)),
+    purgeAuditLogs: (before) =>
+      purgeOrNull(() =>
+        pgScopedTransaction(pool, RUNTIME_ROLE, '', (tx) => purgeAuditLogsIn(tx, before)),
+      ),
     migrate: () => runMigrations(db),
     migrationStatus: () => readMigrationStatus(db),
     ping: async () => {

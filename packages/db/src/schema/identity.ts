@@ -3,7 +3,16 @@
  * tables have no tenant_id. Only the auth module touches them, through `withAuth`.
  * Column names follow what Better Auth expects (fields mapped in packages/auth).
  */
-import { bigint, boolean, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { createdAt, id, updatedAt } from './columns.ts';
 import { tenants } from './tenants.ts';
 

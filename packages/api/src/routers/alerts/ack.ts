@@ -1,6 +1,7 @@
-import { appendAudit, schema } from '@platform/db';
+import { schema } from '@platform/db';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { audit } from '../../audit.ts';
 import { notFound } from '../../errors.ts';
 import { adminProcedure } from '../../procedures.ts';
 import { alertColumns } from './columns.ts';
@@ -24,10 +25,8 @@ export const ack = adminProcedure.input(ackInput).mutation(async ({ ctx, input }
     .where(and(eq(a.tenantId, ctx.tenantId), eq(a.id, input.id)))
     .returning(alertColumns);
   if (!row) throw notFound('Alert');
-  await appendAudit(ctx.tx, ctx.tenantId, {
-    actorType: 'user',
-    actorUserId: ctx.identity.userId,
-    action: 'budget.alert_acknowledged',
+  await audit(ctx, {
+    action: 'budget_alert.acknowledged',
     resourceType: 'budget_alert',
     resourceId: input.id,
     metadata: { month: row.month, thresholdPercent: row.thresholdPercent },

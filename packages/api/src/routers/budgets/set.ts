@@ -1,6 +1,7 @@
 import { readBudgetSettings, readBudgetStatus, writeBudgetSettings } from '@platform/ai';
 import { schema } from '@platform/db';
 import { z } from 'zod';
+import { auditActor } from '../../audit.ts';
 import { adminProcedure } from '../../procedures.ts';
 import { withUsd } from './status.ts';
 
@@ -43,7 +44,7 @@ export const set = adminProcedure.input(setInput).mutation(async ({ ctx, input }
       downgradeAtPercent: input.downgradeAtPercent ?? current.downgradeAtPercent,
       exhaustedPolicy: input.exhaustedPolicy ?? current.exhaustedPolicy,
     },
-    ctx.identity.userId,
+    auditActor(ctx),
   );
   return withUsd(await readBudgetStatus(ctx.tx, ctx.tenantId));
 });

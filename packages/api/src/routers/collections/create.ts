@@ -1,5 +1,6 @@
 import { schema } from '@platform/db';
 import { z } from 'zod';
+import { audit } from '../../audit.ts';
 import { DomainError } from '../../errors.ts';
 import { adminProcedure } from '../../procedures.ts';
 
@@ -10,7 +11,7 @@ export const createInput = z.strictObject({
   description: z.string().trim().max(1000).optional(),
 });
 
-/** A named group of documents that a personality or widget can be bound to. */
+/** A named group of documents that a personality or widget can be bound to. Audited. */
 export const create = adminProcedure.input(createInput).mutation(async ({ ctx, input }) => {
   const [row] = await ctx.tx
     .insert(col)
@@ -23,5 +24,11 @@ export const create = adminProcedure.input(createInput).mutation(async ({ ctx, i
       createdAt: col.createdAt,
     });
   if (!row) throw new DomainError('CONFLICT', 'A collection with this name exists', 'name');
+  await audit(ctx, {
+    action: 'collection.created',
+    resourceType: 'collection',
+    resourceId: row.id,
+    metadata: { after: { name: row.name, description: row.description } },
+  });
   return row;
 });

@@ -1,5 +1,6 @@
 import { personalityPatch, updatePersonality } from '@platform/ai';
 import { z } from 'zod';
+import { auditActor } from '../../audit.ts';
 import { DomainError } from '../../errors.ts';
 import { adminProcedure } from '../../procedures.ts';
 import { uuid } from './inputs.ts';
@@ -14,5 +15,5 @@ export const update = adminProcedure.input(updateInput).mutation(({ ctx, input }
   const { id, ...patch } = input;
   if (!Object.values(patch).some((v) => v !== undefined))
     throw new DomainError('BAD_REQUEST', 'input: nothing to change', 'input');
-  return updatePersonality(ctx.tx, ctx.tenantId, id, patch, ctx.identity.userId);
+  return updatePersonality(ctx.tx, ctx.tenantId, id, patch, auditActor(ctx));
 });

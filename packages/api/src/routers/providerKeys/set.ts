@@ -1,5 +1,6 @@
 import { checkProviderKey, keyHint, saveProviderKey } from '@platform/ai';
 import { z } from 'zod';
+import { auditActor } from '../../audit.ts';
 import { DomainError } from '../../errors.ts';
 import { authedProcedure, inCallerTenant, type MemberRole } from '../../procedures.ts';
 import { vendorInput } from './inputs.ts';
@@ -42,7 +43,7 @@ export const set = authedProcedure.input(setInput).mutation(async ({ ctx, input 
   await checkProviderKey(input.provider, input.apiKey, input.baseUrl);
   return inCallerTenant(ctx.db, ctx.identity, async (tx, tenantId, role) => {
     requireAdmin(role);
-    await saveProviderKey(tx, tenantId, ctx.ai.cipher, input, ctx.identity.userId);
+    await saveProviderKey(tx, tenantId, ctx.ai.cipher, input, auditActor(ctx));
     return {
       provider: input.provider,
       baseUrl: input.baseUrl ?? null,

@@ -1,6 +1,7 @@
 import { schema } from '@platform/db';
 import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { audit } from '../../audit.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { adminProcedure } from '../../procedures.ts';
 
@@ -40,14 +41,11 @@ export const updateRole = adminProcedure.input(updateRoleInput).mutation(async (
     .update(m)
     .set({ role: input.role })
     .where(and(eq(m.tenantId, ctx.tenantId), eq(m.id, target.id)));
-  await ctx.tx.insert(schema.auditLogs).values({
-    tenantId: ctx.tenantId,
-    actorUserId: ctx.identity.userId,
-    actorType: 'user',
-    action: 'member.role_updated',
+  await audit(ctx, {
+    action: 'member.role_changed',
     resourceType: 'user',
     resourceId: input.userId,
-    metadata: { from: target.role, to: input.role },
+    metadata: { before: { role: target.role }, after: { role: input.role } },
   });
   return { userId: input.userId, role: input.role };
 });

@@ -1,3 +1,4 @@
+import { auditActor } from '../../audit.ts';
 import { adminProcedure } from '../../procedures.ts';
 import { rotateWidgetKey } from '../../widgets/store.ts';
 import { byIdInput } from './inputs.ts';
@@ -8,6 +9,4 @@ import { byIdInput } from './inputs.ts';
  */
 export const rotateKey = adminProcedure
   .input(byIdInput)
-  .mutation(({ ctx, input }) =>
-    rotateWidgetKey(ctx.tx, ctx.tenantId, input.id, ctx.identity.userId),
-  );
+  .mutation(({ ctx, input }) => rotateWidgetKey(ctx.tx, ctx.tenantId, input.id, auditActor(ctx)));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { auditActor } from '../../audit.ts';
 import { DomainError } from '../../errors.ts';
 import { adminProcedure } from '../../procedures.ts';
 import { widgetPatch } from '../../widgets/fields.ts';
@@ -15,5 +16,5 @@ export const update = adminProcedure.input(updateInput).mutation(({ ctx, input }
   const { id, ...patch } = input;
   if (!Object.values(patch).some((v) => v !== undefined))
     throw new DomainError('BAD_REQUEST', 'input: nothing to change', 'input');
-  return updateWidget(ctx.tx, ctx.tenantId, id, patch, ctx.identity.userId);
+  return updateWidget(ctx.tx, ctx.tenantId, id, patch, auditActor(ctx));
 });

@@ -1,0 +1,48 @@
+import { schema, type Tx } from '@platform/db';
+import { eq, sql } from 'drizzle-orm';
+import { DomainError } from './errors.ts';
+
+/** The field a refusal names, so clients can tell "enrol first" from any other 403. */
+export const MFA_FIELD = 'mfa';
+export const MFA_REQUIRED_MESSAGE =
+  'This organisation requires two-factor authentication; set it up first';
+
+/**
+ * Procedures a member who has not enrolled may still call under a requireMfa policy: the
+ * enrolment itself (mfa.*) and what the dashboard reads to draw its frame. The enrolment
+ * endpoints proper are Better Auth's (/api/auth/two-factor/*), which this gate never sees.
+ */
+const EXEMPT = new Set(['users.me', 'tenants.current']);
+export const isMfaExempt = (path: string) => path.startsWith('mfa.') || EXEMPT.has(path);
+
+/** Whether the tenant in scope (tenants RLS shows only it) asks every member for MFA. */
+export async function tenantRequiresMfa(tx: Tx): Promise<boolean> {
+  const t = schema.tenants;
+  const [row] = await tx
+    .select({ required: sql<boolean>`coalesce((${t.settings}->>'requireMfa')::boolean, false)` })
+    .from(t);
+  return row?.required === true;
+}
+
+/**
+ * True when the tenant in scope requires MFA and `userId` has not turned it on. One read in
+ * the caller's tenant transaction: the tenant's setting and the member's flag together (the
+ * runtime role sees the users who are members of the tenant in scope).
+ */
+export async function mfaBlocks(tx: Tx, userId: string): Promise<boolean> {
+  const t = schema.tenants;
+  const u = schema.users;
+  const [row] = await tx
+    .select({
+      required: sql<boolean>`coalesce((${t.settings}->>'requireMfa')::boolean, false)`,
+      enabled: sql<boolean>`coalesce((select ${u.twoFactorEnabled} from ${u} where ${eq(u.id, userId)}), false)`,
+    })
+    .from(t);
+  return row?.required === true && row.enabled !== true;
+}
+
+/** Refuses (403, field `mfa`) a member the tenant's MFA policy shuts out until they enrol. */
+export async function assertMfaPolicy(tx: Tx, userId: string): Promise<void> {
+  if (await mfaBlocks(tx, userId))
+    throw new DomainError('FORBIDDEN', MFA_REQUIRED_MESSAGE, MFA_FIELD);
+}
