@@ -11,6 +11,7 @@ import { registerKnowledgeUpload } from './knowledge-upload.ts';
 import type { Platform } from './platform.ts';
 import { attachGateway } from './realtime/gateway.ts';
 import { memberOrigins } from './realtime/origins.ts';
+import { registerAuditRoute } from './rest/audit.ts';
 import { registerConversationRoutes } from './rest/conversations.ts';
 import { registerWidgetSession } from './rest/widget-session.ts';
 import { registerCsrf } from './security/csrf.ts';
@@ -70,6 +71,7 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
   registerTrpcRoutes(app, platform);
   registerWidgetSession(app, platform);
   registerConversationRoutes(app, platform);
+  registerAuditRoute(app, platform);
   registerWidgetAsset(app);
   attachGateway(app, platform);
   return app;
