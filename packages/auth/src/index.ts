@@ -11,6 +11,7 @@ export {
 export { type Auth, type AuthDeps, createAuth, type LogSink, trustedOrigins } from './auth.ts';
 export { type SecurityConfig, sessionPolicyOf } from './auth-security.ts';
 export { CLIENT_IP_HEADER } from './client-info.ts';
+export { CSRF_HEADER, csrfTokenFor, csrfTokenMatches } from './csrf.ts';
 export {
   type ApiKeyGrant,
   createIdentityResolver,

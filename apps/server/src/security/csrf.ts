@@ -1,24 +1,16 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { bearerApiKey, type IdentityResolver } from '@platform/auth';
+import {
+  bearerApiKey,
+  CSRF_HEADER,
+  csrfTokenFor,
+  csrfTokenMatches,
+  type IdentityResolver,
+} from '@platform/auth';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-
-/** The header a cookie-authenticated write must carry (the token from GET /api/csrf). */
-export const CSRF_HEADER = 'x-csrf-token';
 
 /** Session starts: no session is ridden, and Better Auth checks their Origin itself. */
 const EXEMPT = new Set(['/api/auth/sign-in/email', '/api/auth/sign-up/email']);
 const GUARDED = /^\/(trpc|api\/v1|api\/auth)\//;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-/** Bound to the session: a token stolen with one session is useless with any other. */
-export const csrfTokenFor = (secret: string, sessionId: string) =>
-  createHmac('sha256', secret).update(`csrf:${sessionId}`).digest('base64url');
-
-function sameToken(given: string, expected: string) {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /** The page origin of a request: Origin, else Referer's (browsers send one on every POST). */
 function originOf(request: FastifyRequest): string | null {
@@ -66,11 +58,7 @@ export function registerCsrf(
         message: `origin: ${origin ?? 'missing'} may not act with this session`,
         field: 'origin',
       });
-    const given = request.headers[CSRF_HEADER];
-    if (
-      typeof given !== 'string' ||
-      !sameToken(given, csrfTokenFor(opts.secret, identity.sessionId))
-    )
+    if (!csrfTokenMatches(opts.secret, identity.sessionId, request.headers[CSRF_HEADER]))
       return reply.status(403).send({
         code: 'CSRF',
         message: `${CSRF_HEADER}: missing or not this session's token (GET /api/csrf)`,
