@@ -16,6 +16,7 @@ import { registerConversationRoutes } from './rest/conversations.ts';
 import { registerWidgetSession } from './rest/widget-session.ts';
 import { registerCsrf } from './security/csrf.ts';
 import { registerSecurityHeaders } from './security/headers.ts';
+import { registerMemberCors } from './security/member-cors.ts';
 import { registerRateLimits } from './security/rate-limits.ts';
 import { registerTrpcRoutes } from './trpc-route.ts';
 import { registerWidgetAsset } from './widget-asset.ts';
@@ -57,6 +58,7 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
     identity: platform.identity,
     redis: platform.redis,
   });
+  registerMemberCors(app, memberOrigins(platform.config));
   registerCsrf(app, {
     secret: platform.config.AUTH_SECRET,
     identity: platform.identity,

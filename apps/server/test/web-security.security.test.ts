@@ -19,6 +19,7 @@ describe.each(testDrivers())('CSRF, security headers and rate limits (%s)', (dri
       AUTH_RATE_LIMIT_PER_MINUTE: '4',
       TENANT_RATE_LIMIT_PER_MINUTE: '12',
       IP_RATE_LIMIT_PER_MINUTE: '1000000',
+      ALLOWED_ORIGINS: 'https://admin.example.com',
     });
     owner = await h.signUp('Csrf Works');
     other = await h.signUp('Other Org');
@@ -95,6 +96,55 @@ describe.each(testDrivers())('CSRF, security headers and rate limits (%s)', (dri
     });
     expect(signOut.statusCode).toBe(403);
     expect((await h.query('users.me', owner.cookie)).status).toBe(200);
+  });
+
+  it("lets the platform's pages on other allowed origins call tRPC with credentials, no one else", async () => {
+    const admin = 'https://admin.example.com';
+    const preflight = (origin: string) =>
+      h.app.inject({
+        method: 'OPTIONS',
+        url: '/trpc/conversations.create',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type, x-csrf-token',
+        },
+      });
+    const ok = await preflight(admin);
+    expect(ok.statusCode).toBe(204);
+    expect(ok.headers['access-control-allow-origin']).toBe(admin);
+    expect(ok.headers['access-control-allow-credentials']).toBe('true');
+    expect(String(ok.headers['access-control-allow-headers'])).toContain('x-csrf-token');
+    const evil = await preflight('https://evil.example');
+    expect(evil.headers['access-control-allow-origin']).toBeUndefined();
+    const read = await h.app.inject({
+      method: 'GET',
+      url: '/trpc/users.me',
+      headers: { origin: admin, cookie: owner.cookie },
+    });
+    expect(read.headers['access-control-allow-origin']).toBe(admin);
+    // A write from there still needs the session's token, and then works.
+    const write = (token?: string) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/trpc/conversations.create',
+        headers: {
+          origin: admin,
+          cookie: owner.cookie,
+          'content-type': 'application/json',
+          ...(token ? { 'x-csrf-token': token } : {}),
+        },
+        payload: '{}',
+      });
+    expect((await write()).statusCode).toBe(403);
+    expect((await write(await h.csrf(owner.cookie))).statusCode).toBe(200);
+    // The widget's REST keeps its own CORS: never with credentials.
+    const widget = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1/conversations',
+      headers: { origin: admin },
+    });
+    expect(widget.headers['access-control-allow-credentials']).toBeUndefined();
   });
 
   it('sends CSP with frame-ancestors, nosniff and a referrer policy on every response', async () => {
