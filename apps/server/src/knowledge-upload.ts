@@ -1,5 +1,5 @@
 import multipart from '@fastify/multipart';
-import { asDomainError, MFA_FIELD, MFA_REQUIRED_MESSAGE, mfaBlocks } from '@platform/api';
+import { asDomainError, MFA_FIELD, MFA_REQUIRED_MESSAGE } from '@platform/api';
 import { addDocument, KnowledgeInputError } from '@platform/knowledge';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -106,7 +106,7 @@ export async function registerKnowledgeUpload(app: FastifyInstance, platform: Pl
           async (tx, member) => {
             if (!member || (member.role !== 'owner' && member.role !== 'admin')) return null;
             // The organisation's MFA policy, as every tenant procedure applies it (mfa-gate.ts).
-            if (await mfaBlocks(tx, identity.userId)) return 'mfa' as const;
+            if (member.mfaBlocked) return 'mfa' as const;
             return addDocument(
               tx,
               tenantId,

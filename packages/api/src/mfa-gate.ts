@@ -1,5 +1,5 @@
-import { schema, type Tx } from '@platform/db';
-import { eq, sql } from 'drizzle-orm';
+import { type Membership, schema, type Tx } from '@platform/db';
+import { sql } from 'drizzle-orm';
 import { DomainError } from './errors.ts';
 
 /** The field a refusal names, so clients can tell "enrol first" from any other 403. */
@@ -25,24 +25,10 @@ export async function tenantRequiresMfa(tx: Tx): Promise<boolean> {
 }
 
 /**
- * True when the tenant in scope requires MFA and `userId` has not turned it on. One read in
- * the caller's tenant transaction: the tenant's setting and the member's flag together (the
- * runtime role sees the users who are members of the tenant in scope).
+ * Refuses (403, field `mfa`) a member the tenant's MFA policy shuts out until they enrol. The
+ * membership read that opens every member's tenant transaction says so (membershipSql), so
+ * the policy costs no query of its own.
  */
-export async function mfaBlocks(tx: Tx, userId: string): Promise<boolean> {
-  const t = schema.tenants;
-  const u = schema.users;
-  const [row] = await tx
-    .select({
-      required: sql<boolean>`coalesce((${t.settings}->>'requireMfa')::boolean, false)`,
-      enabled: sql<boolean>`coalesce((select ${u.twoFactorEnabled} from ${u} where ${eq(u.id, userId)}), false)`,
-    })
-    .from(t);
-  return row?.required === true && row.enabled !== true;
-}
-
-/** Refuses (403, field `mfa`) a member the tenant's MFA policy shuts out until they enrol. */
-export async function assertMfaPolicy(tx: Tx, userId: string): Promise<void> {
-  if (await mfaBlocks(tx, userId))
-    throw new DomainError('FORBIDDEN', MFA_REQUIRED_MESSAGE, MFA_FIELD);
+export function assertMfaPolicy(member: Membership | null): void {
+  if (member?.mfaBlocked) throw new DomainError('FORBIDDEN', MFA_REQUIRED_MESSAGE, MFA_FIELD);
 }

@@ -60,7 +60,7 @@ export async function inCallerTenant<T>(
     tenantId,
     async (tx, member) => {
       if (!member) throw new DomainError('FORBIDDEN', 'You are not a member of this organisation');
-      if (!opts.mfaExempt) await assertMfaPolicy(tx, identity.userId);
+      if (!opts.mfaExempt) assertMfaPolicy(member);
       // An API key acts for its creator (checked here as a member), with a role its scopes cap.
       const role = identity.apiKey ? apiKeyRole(identity.apiKey, member.role) : member.role;
       return fn(tx, tenantId, role);

@@ -14,5 +14,6 @@ export { openDatabase } from './open.ts';
 export type { StaleDocument } from './reembed.ts';
 export { isUuid } from './roles.ts';
 export * as schema from './schema/index.ts';
+export type { SsoConnectionRecord } from './sso.ts';
 export type { Database, Membership, MigrationStatus, TenantOptions, Tx } from './types.ts';
 export type { WidgetAdmission } from './widget-key.ts';

@@ -13,9 +13,17 @@ export function assertTenantId(tenantId: string): void {
   if (!isUuid(tenantId)) throw new TypeError('withTenant: tenantId must be a UUID');
 }
 
-/** The membership look-up that opens a tenant transaction (both ids validated UUIDs). */
+/**
+ * The membership look-up that opens a tenant transaction (both ids validated UUIDs), with
+ * whether the organisation's MFA policy shuts this member out (it requires two-factor and
+ * they have not turned it on): one statement for what every member call needs.
+ */
 export function membershipSql(tenantId: string, memberId: string): string {
   if (!isUuid(tenantId) || !isUuid(memberId))
     throw new TypeError('membershipSql: ids must be UUIDs');
-  return `select role from memberships where tenant_id = '${tenantId}' and user_id = '${memberId}'`;
+  return `select m.role,
+    coalesce((select (t.settings->>'requireMfa')::boolean from tenants t where t.id = m.tenant_id), false)
+      and not coalesce((select u.two_factor_enabled from users u where u.id = m.user_id), false)
+      as mfa_blocked
+    from memberships m where m.tenant_id = '${tenantId}' and m.user_id = '${memberId}'`;
 }

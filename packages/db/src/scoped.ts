@@ -31,8 +31,10 @@ export async function withTenantOn<T>(
   return scoped(db, RUNTIME_ROLE, tenantId, async (tx) => {
     if (!memberId) return fn(tx, null);
     const result = await tx.execute(sql.raw(membershipSql(tenantId, memberId)));
-    const row = (result as unknown as { rows: { role: Membership['role'] }[] }).rows[0];
-    return fn(tx, row ? { role: row.role } : null);
+    const row = (
+      result as unknown as { rows: { role: Membership['role']; mfa_blocked: boolean }[] }
+    ).rows[0];
+    return fn(tx, row ? { role: row.role, mfaBlocked: row.mfa_blocked === true } : null);
   });
 }
 

@@ -4,6 +4,7 @@ import type { ApiKeyRecord } from './api-key.ts';
 import type { ClaimedJob, ClaimOptions } from './jobs/claim.ts';
 import type { StaleDocument } from './reembed.ts';
 import type * as schema from './schema/index.ts';
+import type { SsoConnectionRecord } from './sso.ts';
 import type { WidgetAdmission } from './widget-key.ts';
 
 export type Schema = typeof schema;
@@ -15,7 +16,11 @@ export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelati
 export type AnyDrizzle = PgDatabase<PgQueryResultHKT, Schema>;
 
 /** The caller's standing in the transaction's tenant, read in the same round trip. */
-export type Membership = { role: (typeof schema.memberRoles)[number] };
+export type Membership = {
+  role: (typeof schema.memberRoles)[number];
+  /** The organisation requires two-factor authentication and this member has not enabled it. */
+  mfaBlocked: boolean;
+};
 
 export type TenantOptions = {
   /** Also read this user's membership of the tenant (null when they are not a member). */
@@ -48,6 +53,10 @@ export interface Database {
   widgetByKey(publicKey: string): Promise<WidgetAdmission | null>;
   /** An API key by the SHA-256 hex of its secret (SECURITY DEFINER), before any tenant is known. */
   apiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>;
+  /** The enabled SSO connection owning an email domain (SECURITY DEFINER), before any tenant is known. */
+  ssoByDomain(domain: string): Promise<SsoConnectionRecord | null>;
+  /** An enabled SSO connection by id, with its domains (SECURITY DEFINER): the sign-in callback. */
+  ssoConnection(connectionId: string): Promise<SsoConnectionRecord | null>;
   /**
    * Deletes every tenant's audit entries older than `before` (audit retention), through the
    * SECURITY DEFINER platform_purge_audit_logs; null when the database has no such function.

@@ -106,7 +106,18 @@ describe.each(testDrivers())('raw SQL inside withTenant (%s)', (driver) => {
       [a, userId],
     );
     const inA = await t.db.withTenant(a, async (_tx, member) => member, { memberId: userId });
-    expect(inA).toEqual({ role: 'admin' });
+    expect(inA).toEqual({ role: 'admin', mfaBlocked: false });
+    // The organisation's MFA policy comes with the membership: blocked until they enrol.
+    await t.ownerQuery(`update tenants set settings = '{"requireMfa": true}' where id = $1`, [a]);
+    expect(await t.db.withTenant(a, async (_tx, m) => m, { memberId: userId })).toEqual({
+      role: 'admin',
+      mfaBlocked: true,
+    });
+    await t.ownerQuery('update users set two_factor_enabled = true where id = $1', [userId]);
+    expect(await t.db.withTenant(a, async (_tx, m) => m?.mfaBlocked, { memberId: userId })).toBe(
+      false,
+    );
+    await t.ownerQuery(`update tenants set settings = '{}' where id = $1`, [a]);
     const inB = await t.db.withTenant(b, async (_tx, member) => member, { memberId: userId });
     expect(inB).toBeNull();
     expect(await t.db.withTenant(a, async (_tx, member) => member)).toBeNull();

@@ -165,10 +165,10 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
     else if (actor.kind === 'member')
       await platform.db.withTenant(
         actor.tenantId,
-        async (tx, member) => {
+        async (_tx, member) => {
           if (!member)
             throw new DomainError('FORBIDDEN', 'You are not a member of this organisation');
-          await assertMfaPolicy(tx, actor.userId);
+          assertMfaPolicy(member);
         },
         { memberId: actor.userId },
       );

@@ -38,7 +38,7 @@ export function inTenant<T>(
     async (tx, member) => {
       if (actor.kind === 'member' && !member)
         throw new DomainError('FORBIDDEN', 'You are not a member of this organisation');
-      if (actor.kind === 'member') await assertMfaPolicy(tx, actor.userId);
+      if (actor.kind === 'member') assertMfaPolicy(member);
       return fn(tx, member?.role ?? null);
     },
     actor.kind === 'member' ? { memberId: actor.userId } : {},

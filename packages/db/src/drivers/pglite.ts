@@ -10,6 +10,7 @@ import { claimJobsIn } from '../jobs/claim.ts';
 import { readMigrationStatus, runMigrations } from '../migrator.ts';
 import { documentsToReembedIn } from '../reembed.ts';
 import { withAuthOn, withRuntimeOn, withTenantOn } from '../scoped.ts';
+import { ssoByDomainIn, ssoConnectionIn } from '../sso.ts';
 import type { AnyDrizzle, Database } from '../types.ts';
 import { widgetByKeyIn } from '../widget-key.ts';
 
@@ -57,6 +58,8 @@ export async function openPglite(
     documentsToReembed: (model) => withRuntimeOn(db, (tx) => documentsToReembedIn(tx, model)),
     widgetByKey: (key) => withRuntimeOn(db, (tx) => widgetByKeyIn(tx, key)),
     apiKeyByHash: (hash) => withRuntimeOn(db, (tx) => apiKeyByHashIn(tx, hash)),
+    ssoByDomain: (domain) => withRuntimeOn(db, (tx) => ssoByDomainIn(tx, domain)),
+    ssoConnection: (id) => withRuntimeOn(db, (tx) => ssoConnectionIn(tx, id)),
     purgeAuditLogs: (before) =>
       purgeOrNull(() => withRuntimeOn(db, (tx) => purgeAuditLogsIn(tx, before))),
     migrate: () => runMigrations(db),

@@ -6,6 +6,7 @@ import { claimJobsIn } from '../jobs/claim.ts';
 import { readMigrationStatus, runMigrations } from '../migrator.ts';
 import { documentsToReembedIn } from '../reembed.ts';
 import { AUTH_ROLE, assertTenantId, RUNTIME_ROLE } from '../roles.ts';
+import { ssoByDomainIn, ssoConnectionIn } from '../sso.ts';
 import type { AnyDrizzle, Database } from '../types.ts';
 import { widgetByKeyIn } from '../widget-key.ts';
 import { pgScopedTransaction } from './pg-transaction.ts';
@@ -40,6 +41,10 @@ export function openPostgres(options: PostgresOptions): Database {
       pgScopedTransaction(pool, RUNTIME_ROLE, '', (tx) => widgetByKeyIn(tx, key)),
     apiKeyByHash: (hash) =>
       pgScopedTransaction(pool, RUNTIME_ROLE, '', (tx) => apiKeyByHashIn(tx, hash)),
+    ssoByDomain: (domain) =>
+      pgScopedTransaction(pool, RUNTIME_ROLE, '', (tx) => ssoByDomainIn(tx, domain)),
+    ssoConnection: (id) =>
+      pgScopedTransaction(pool, RUNTIME_ROLE, '', (tx) => ssoConnectionIn(tx, id)),
     purgeAuditLogs: (before) =>
       purgeOrNull(() =>
         pgScopedTransaction(pool, RUNTIME_ROLE, '', (tx) => purgeAuditLogsIn(tx, before)),
