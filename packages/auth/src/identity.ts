@@ -30,6 +30,11 @@ export type IdentityResolver = {
   (cookieHeader: string | undefined): Promise<Identity | null>;
   /** Drops every cached identity (after sign-out, revocations, password changes). */
   invalidate(): void;
+  /**
+   * Whether the session behind a cookie is still alive, read afresh and without counting as
+   * activity (it does not move the idle timeout): for connections that outlive a request.
+   */
+  alive(cookieHeader: string | undefined): Promise<boolean>;
 };
 
 function readCookie(header: string | undefined, name: string): string | undefined {
@@ -98,5 +103,11 @@ export async function createIdentityResolver(
     if (ttl > 0) cache?.set(raw, identity, { ttl });
     return identity;
   };
-  return Object.assign(resolve, { invalidate: () => cache?.clear() });
+  const alive = async (cookieHeader: string | undefined) => {
+    const raw = readCookie(cookieHeader, cookieName);
+    const token = raw ? verifiedToken(raw, secret) : undefined;
+    if (!token) return false;
+    return !!(await db.withAuth((tx) => liveSession(tx, token, opts.policy, { touch: false })));
+  };
+  return Object.assign(resolve, { invalidate: () => cache?.clear(), alive });
 }

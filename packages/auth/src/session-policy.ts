@@ -51,6 +51,7 @@ export async function liveSession(
   tx: Tx,
   token: string,
   policy: SessionPolicy,
+  opts: { touch?: boolean } = {},
 ): Promise<LiveSession | null> {
   const idle = policy.idleMinutes * 60;
   const absolute = policy.absoluteHours * 3600;
@@ -73,7 +74,8 @@ export async function liveSession(
     await tx.execute(sql`delete from auth_sessions where id = ${row.session_id}`);
     return null;
   }
-  if (row.stale)
+  // A check that is not the person's own activity (an open socket's heartbeat) leaves it be.
+  if (row.stale && opts.touch !== false)
     await tx.execute(
       sql`update auth_sessions set last_seen_at = now()
            where id = ${row.session_id} and last_seen_at < now() - ${TOUCH_SECONDS} * interval '1 second'`,

@@ -374,9 +374,10 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
     }
   }
 
-  function accept(principal: Principal, ws: import('ws').WebSocket) {
+  function accept(principal: Principal, ws: import('ws').WebSocket, cookie?: string) {
     const c = new Connection(ws, principal.actor, principal.audience, limits, cleanup);
     connections.add(c);
+    if (cookie) sessionCookies.set(c, cookie);
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
         c.error({ code: 'bad_frame', message: 'Frames must be JSON text' });
@@ -447,7 +448,14 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
           return refuse(socket, principal.status, {
             error: { code: principal.code, message: principal.message },
           });
-        wss.handleUpgrade(req, socket, head, (ws) => accept(principal, ws));
+        // A member's socket rides a session: kept, to end the socket when the session ends.
+        const cookie =
+          principal.actor.kind === 'member' &&
+          !req.headers.authorization &&
+          !url.searchParams.get('token')
+            ? req.headers.cookie
+            : undefined;
+        wss.handleUpgrade(req, socket, head, (ws) => accept(principal, ws, cookie));
       })
       .catch((err: unknown) => {
         log.error({ err }, 'websocket authentication failed');
@@ -456,6 +464,20 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
   }
 
   app.server.on('upgrade', onUpgrade);
+
+  // A socket opened with a session cookie lives only as long as the session: signed out,
+  // revoked, or past its idle or absolute limit, it is closed (4401) at the next heartbeat.
+  const sessionCookies = new WeakMap<Connection, string>();
+  const checkSession = (c: Connection) => {
+    const cookie = sessionCookies.get(c);
+    if (!cookie) return;
+    platform.identity.alive(cookie).then(
+      (alive) => {
+        if (!alive) c.ws.close(4401, 'session ended');
+      },
+      (err: unknown) => log.warn({ err }, 'websocket session check failed'),
+    );
+  };
 
   // Heartbeats: a ping each interval; a connection that did not answer the last one is dropped.
   const heartbeat = setInterval(() => {
@@ -467,6 +489,7 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
       }
       c.alive = false;
       c.ws.ping();
+      checkSession(c);
     }
   }, heartbeatMs);
   heartbeat.unref();
