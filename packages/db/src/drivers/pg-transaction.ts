@@ -37,7 +37,9 @@ export async function pgScopedTransaction<T>(
     try {
       const results = (await client.query(opening)) as unknown as pg.QueryResult[];
       const roleRow = memberId ? results[results.length - 1]?.rows[0] : undefined;
-      const member = roleRow ? ({ role: roleRow.role } as Membership) : null;
+      const member: Membership | null = roleRow
+        ? { role: roleRow.role as Membership['role'], mfaBlocked: roleRow.mfa_blocked === true }
+        : null;
       const result = await fn(tx as unknown as Tx, member);
       await client.query('commit');
       return result;
