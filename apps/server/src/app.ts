@@ -7,12 +7,14 @@ import { registerErrorHandler } from './errors.ts';
 import { registerHealthRoutes } from './health.ts';
 import { registerAccountPage } from './home.ts';
 import { trackInFlight } from './in-flight.ts';
+import { registerJsonBody } from './json-body.ts';
 import { registerKnowledgeUpload } from './knowledge-upload.ts';
 import type { Platform } from './platform.ts';
 import { attachGateway } from './realtime/gateway.ts';
 import { memberOrigins } from './realtime/origins.ts';
 import { registerAuditRoute } from './rest/audit.ts';
 import { registerConversationRoutes } from './rest/conversations.ts';
+import { registerPrivacyExportRoute } from './rest/privacy-export.ts';
 import { registerWidgetSession } from './rest/widget-session.ts';
 import { registerCsrf } from './security/csrf.ts';
 import { registerSecurityHeaders } from './security/headers.ts';
@@ -50,6 +52,7 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
     if (closing) reply.header('connection', 'close');
   });
   registerErrorHandler(app);
+  registerJsonBody(app);
   // Before every route: a request's API key is checked (and counted) once, up front.
   registerApiKeyAuth(app, platform);
   await registerSecurityHeaders(app, platform.config.NODE_ENV === 'production');
@@ -74,6 +77,7 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
   registerWidgetSession(app, platform);
   registerConversationRoutes(app, platform);
   registerAuditRoute(app, platform);
+  registerPrivacyExportRoute(app, platform);
   registerWidgetAsset(app);
   attachGateway(app, platform);
   return app;

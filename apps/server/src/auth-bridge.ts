@@ -16,8 +16,12 @@ function asServerCallIfNotBrowser(headers: Headers, publicUrl: string) {
   if (headers.has('cookie')) headers.set('origin', new URL(publicUrl).origin);
 }
 
-/** Endpoints that only create sessions; every other successful POST may end one. */
-const SESSION_STARTS = new Set(['/api/auth/sign-in/email', '/api/auth/sign-up/email']);
+/** Endpoints that only create sessions (or start SSO); every other successful POST may end one. */
+const SESSION_STARTS = new Set([
+  '/api/auth/sign-in/email',
+  '/api/auth/sign-up/email',
+  '/api/auth/sso/start',
+]);
 
 /** Mounts Better Auth's fetch handler at /api/auth/* on Fastify. */
 export function registerAuthRoutes(

@@ -1,5 +1,6 @@
 import multipart from '@fastify/multipart';
 import { asDomainError, MFA_FIELD, MFA_REQUIRED_MESSAGE } from '@platform/api';
+import { UNSTORABLE_TEXT, unstorableTextPath } from '@platform/db';
 import { addDocument, KnowledgeInputError } from '@platform/knowledge';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -83,6 +84,10 @@ export async function registerKnowledgeUpload(app: FastifyInstance, platform: Pl
         throw error;
       }
       if (!file) return fail(reply, 400, 'BAD_REQUEST', 'file: required', 'file');
+      // Text PostgreSQL cannot store (a NUL in a field or the file name was a 500).
+      const unstorable = unstorableTextPath({ ...fields, file: file.name });
+      if (unstorable)
+        return fail(reply, 400, 'BAD_REQUEST', `${unstorable}: ${UNSTORABLE_TEXT}`, unstorable);
       const parsed = fieldsSchema.safeParse(fields);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];

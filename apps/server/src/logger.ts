@@ -4,8 +4,11 @@ import pino, { type Logger } from 'pino';
 /** Structured logs; credentials are redacted wherever they might appear. */
 export function createLogger(
   config: Pick<Config, 'LOG_LEVEL'>,
-  /** Where lines go: stdout for the server, stderr for the CLI (its stdout is output). */
-  destination: 1 | 2 = 1,
+  /**
+   * Where lines go: stdout for the server, stderr for the CLI (its stdout is output), or a
+   * stream (tests read the lines, e.g. to prove a secret is never logged).
+   */
+  destination: 1 | 2 | pino.DestinationStream = 1,
 ): Logger {
   return pino(
     {
@@ -22,6 +25,6 @@ export function createLogger(
         censor: '[redacted]',
       },
     },
-    pino.destination(destination),
+    typeof destination === 'number' ? pino.destination(destination) : destination,
   );
 }

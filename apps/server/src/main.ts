@@ -28,6 +28,8 @@ await app.listen({ port: config.PORT, host: config.HOST });
 await platform.knowledge.start();
 platform.ai.start();
 platform.conversations.start();
+// GDPR exports and deletions (durable jobs; a deletion runs when its grace period ends).
+platform.privacy.start();
 // Daily purge of audit entries past AUDIT_RETENTION_DAYS (0 keeps them forever).
 const auditRetention = createAuditRetention({
   purger: databasePurger(platform.db),

@@ -1,11 +1,13 @@
 import { hostname } from 'node:os';
-import { type AiService, createAiService } from '@platform/ai';
+import { type AiService, createAiService, KeyCipher } from '@platform/ai';
 import {
   type ConversationService,
   createConversationService,
   createLimits,
+  createPrivacyService,
   type Limits,
   memoryCounters,
+  type PrivacyService,
 } from '@platform/api';
 import {
   type Auth,
@@ -13,10 +15,13 @@ import {
   createIdentityResolver,
   createPasswordHasher,
   createSessionManager,
+  createSsoIssuers,
   type IdentityResolver,
   type PasswordHasher,
   type SessionManager,
+  type SsoIssuers,
   sessionPolicyOf,
+  ssoCallbackUrl,
   VisitorTokens,
 } from '@platform/auth';
 import type { Config } from '@platform/config';
@@ -45,11 +50,15 @@ export type Platform = {
   /** Tenant API keys (Authorization: Bearer sk_live_...) on /trpc and /api/v1. */
   apiKeys: ApiKeyAuth;
   hasher: PasswordHasher;
+  /** OpenID Connect providers of organisations' single sign-on (discovery, issuer policy). */
+  ssoIssuers: SsoIssuers;
   redis: Redis | null;
   knowledge: KnowledgeService;
   ai: AiService;
   bus: EventBus;
   conversations: ConversationService;
+  /** GDPR exports and deletions: the durable jobs that carry them out. */
+  privacy: PrivacyService;
   limits: Limits;
   visitorTokens: VisitorTokens;
   /** This process's name on the event bus. */
@@ -93,10 +102,18 @@ export async function openPlatform(
     ? new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })
     : null;
   redis?.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  // Single sign-on: http issuers only on localhost outside production. Client secrets are
+  // sealed by the sso router with ai.cipher; this cipher has the same key (ai/service.ts).
+  const ssoIssuers = createSsoIssuers({
+    allowHttpLocalhost: config.NODE_ENV !== 'production',
+    redirectUri: ssoCallbackUrl(config.PUBLIC_URL),
+  });
+  const ssoSecrets = new KeyCipher(config.PROVIDER_KEYS_SECRET ?? config.AUTH_SECRET);
   const auth = createAuth({
     db,
     config,
     hasher,
+    sso: { issuers: ssoIssuers, secrets: ssoSecrets },
     log: log.child({ module: 'auth' }),
     // Unknown emails lock out like accounts do, counted across instances when they share Redis.
     ...(redis ? { attempts: redisAttemptStore(redis) } : {}),
@@ -159,6 +176,17 @@ export async function openPlatform(
     defaultLimitPerMinute: config.API_KEY_RATE_LIMIT_PER_MINUTE,
     log: log.child({ module: 'api-keys' }),
   });
+  const privacy = createPrivacyService({
+    db,
+    log: log.child({ module: 'privacy' }),
+    graceDays: config.GDPR_GRACE_DAYS,
+    exportTtlDays: config.GDPR_EXPORT_TTL_DAYS,
+    // An erased person's cached sessions and revoked keys stop working here at once.
+    onUsersDeleted: () => identity.invalidate(),
+    onApiKeysRevoked: (ids) => {
+      for (const id of ids) apiKeys.forget(id);
+    },
+  });
   return {
     config,
     db,
@@ -167,16 +195,19 @@ export async function openPlatform(
     sessions,
     apiKeys,
     hasher,
+    ssoIssuers,
     redis,
     knowledge,
     ai,
     bus,
     conversations,
+    privacy,
     limits: createLimits(config.REALTIME_MAX_MESSAGE_BYTES),
     visitorTokens: new VisitorTokens(config.AUTH_SECRET, config.VISITOR_TOKEN_TTL_SECONDS),
     instanceId,
     log,
     close: async () => {
+      await privacy.stop();
       await conversations.close();
       // Running ingestion stops between batches; its job resumes on the next start.
       await knowledge.stop();

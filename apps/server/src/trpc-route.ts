@@ -29,6 +29,8 @@ export function registerTrpcRoutes(app: FastifyInstance, platform: Platform) {
           resolveIdentity: () => requestIdentity(platform, request),
           apiKeys: platform.apiKeys,
           sessions: platform.sessions,
+          sso: platform.ssoIssuers,
+          privacy: platform.privacy,
           // request.ip honours Fastify's trustProxy, so a client cannot forge it by header.
           request: requestInfo(request.ip, request.headers['user-agent']),
         }),

@@ -489,4 +489,26 @@ describe.each(testDrivers())('audit log (%s)', (driver) => {
     ).toMatch(/permission denied/);
     expect(await count('test.recent')).toBe(1);
   });
+
+  // Regression from fuzz.security.test.ts: year 0000 (or 10000 once offset to UTC) reached
+  // PostgreSQL and failed as a 500.
+  it('refuses instants outside 1970–9999 and forged cursors with 400 naming the field', async () => {
+    const owner = await h.signUp('Audit Range');
+    const id = '00000000-0000-4000-8000-000000000000';
+    const cursor = Buffer.from(`0000-01-01T00:00:00.000000Z|${id}`).toString('base64url');
+    for (const [input, field] of [
+      [{ since: '0000-01-01T00:00:00+14:00' }, 'since'],
+      [{ until: '9999-12-31T23:59:59-14:00' }, 'until'],
+      [{ since: '1969-12-31T23:59:59Z' }, 'since'],
+      [{ cursor }, 'cursor'],
+    ] as const) {
+      for (const r of [
+        await h.query('audit.list', owner.cookie, input),
+        await send('audit.export', owner, input),
+      ]) {
+        expect(r.status, `${JSON.stringify(input)}: ${r.raw.body}`).toBe(400);
+        expect((r.body as { error: { data: { field: string } } }).error.data.field).toBe(field);
+      }
+    }
+  });
 });

@@ -18,6 +18,12 @@ import { type Harness, startHarness } from './harness.ts';
 let vendorUrl = '';
 /** The id (not the token) of B's owner's session, which A's session procedures must not reach. */
 let bSessionId = '';
+/** An OpenID Connect issuer (the same local server's discovery document) for A's connection. */
+let ssoIssuer = '';
+/** B's single sign-on connection, its name holding B_SECRET. */
+let bSsoId = '';
+/** A scheduled deletion of B's member, which A must not cancel. */
+let bDeletionId = '';
 const today = () => new Date().toISOString().slice(0, 10);
 const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 
@@ -212,6 +218,35 @@ const probes: Probe[] = [
   // MFA: the caller's own state and their own organisation's policy, never B's.
   { path: 'mfa.status', kind: 'query' },
   { path: 'mfa.setPolicy', kind: 'mutation', input: () => ({ requireMfa: false }) },
+  // Single sign-on: A lists and creates its own; B's connection is NOT_FOUND.
+  { path: 'sso.list', kind: 'query' },
+  {
+    path: 'sso.create',
+    kind: 'mutation',
+    input: () => ({
+      name: 'A SSO',
+      issuer: ssoIssuer,
+      clientId: 'a-client',
+      clientSecret: 'a-client-secret',
+      domains: ['a-corp-probe.test'],
+    }),
+  },
+  { path: 'sso.update', kind: 'mutation', input: () => ({ id: bSsoId, enabled: false }) },
+  {
+    path: 'sso.update',
+    kind: 'mutation',
+    input: () => ({ id: bSsoId, issuer: ssoIssuer, clientSecret: 'taken-over' }),
+  },
+  { path: 'sso.remove', kind: 'mutation', input: () => ({ id: bSsoId }) },
+  // GDPR: A's own requests only (A's owner has a co-owner, so may ask to be erased); B's
+  // scheduled deletion is NOT_FOUND. (B's export download is probed in privacy.security.test.ts.)
+  { path: 'privacy.requests', kind: 'query' },
+  { path: 'privacy.tenantRequests', kind: 'query', input: () => ({ limit: 200 }) },
+  { path: 'privacy.requestExport', kind: 'mutation' },
+  { path: 'privacy.requestTenantExport', kind: 'mutation' },
+  { path: 'privacy.cancelDeletion', kind: 'mutation', input: () => ({ id: bDeletionId }) },
+  { path: 'privacy.requestDeletion', kind: 'mutation' },
+  { path: 'privacy.requestTenantDeletion', kind: 'mutation' },
   // Audit: A's admin filters on B's people and resources and gets none of B's entries. The
   // export naming B's ids comes last: its own `audit.exported` entry (in A's log) records the
   // filters, which a later unfiltered read of A's log would then show.
@@ -240,13 +275,28 @@ describe.each(testDrivers())('cross-tenant isolation of every procedure (%s)', (
   let w: World;
   let vendor: Server | undefined;
   beforeAll(async () => {
-    vendor = createServer((_req, res) => {
+    vendor = createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
+      if (req.url === '/.well-known/openid-configuration') {
+        res.end(
+          JSON.stringify({
+            issuer: ssoIssuer,
+            authorization_endpoint: `${ssoIssuer}/auth`,
+            token_endpoint: `${ssoIssuer}/token`,
+            jwks_uri: `${ssoIssuer}/jwks`,
+            response_types_supported: ['code'],
+            subject_types_supported: ['public'],
+            id_token_signing_alg_values_supported: ['RS256'],
+          }),
+        );
+        return;
+      }
       res.end('{"models":[]}');
     });
     const server = vendor;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     vendorUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1beta`;
+    ssoIssuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     h = await startHarness(driver);
     w = await buildWorld(h);
     const [bSession] = await h.t.ownerQuery<{ id: string }>(
@@ -254,6 +304,24 @@ describe.each(testDrivers())('cross-tenant isolation of every procedure (%s)', (
       [w.b.owner.userId],
     );
     bSessionId = bSession?.id ?? '';
+    const [bSso] = await h.t.ownerQuery<{ id: string }>(
+      `insert into sso_connections (tenant_id, name, domains, issuer, client_id)
+       values ($1, $2, '{b-corp-probe.test}', $3, 'b-client') returning id`,
+      [w.b.owner.tenantId, `B SSO ${B_SECRET}`, `${ssoIssuer}/b-idp`],
+    );
+    bSsoId = bSso?.id ?? '';
+    const [bDeletion] = await h.t.ownerQuery<{ id: string }>(
+      `insert into data_requests (tenant_id, user_id, requested_by, type, scope, status, due_at)
+       values ($1, $2, $2, 'deletion', 'user', 'scheduled', now() + interval '30 days') returning id`,
+      [w.b.owner.tenantId, w.b.member.userId],
+    );
+    bDeletionId = bDeletion?.id ?? '';
+    // A second owner of A, so that A's owner is not its last and may ask to be erased.
+    const coOwner = await h.signUp('A co-owner home');
+    await h.t.ownerQuery(
+      `insert into memberships (tenant_id, user_id, role) values ($1, $2, 'owner')`,
+      [w.a.owner.tenantId, coOwner.userId],
+    );
   }, 120_000);
   afterAll(async () => {
     await h?.close();
@@ -330,6 +398,8 @@ describe.each(testDrivers())('cross-tenant isolation of every procedure (%s)', (
     expect(await own('widgets.list')).toContain(w.b.widgetId);
     // B's session survived A's revoke probes, and B sees it.
     expect(await own('sessions.list')).toContain(bSessionId);
+    // B's SSO connection is still B's, unchanged by A's update and remove probes.
+    expect(await own('sso.list')).toContain(bSsoId);
     // B's own audit log holds B's widget and personality entries, which A's reads never showed.
     const log = await own('audit.list', { limit: 200 });
     expect(log).toContain(w.b.widgetId);

@@ -70,6 +70,8 @@ const toReply = (raw: LightMyRequestResponse): Reply => {
 export async function startHarness(
   driver: Driver,
   env: Record<string, string> = {},
+  /** `log` receives every log line (set LOG_LEVEL in env, e.g. `debug`). */
+  opts: { log?: (line: string) => void } = {},
 ): Promise<Harness> {
   const t = await openTestDatabase(driver);
   const dataDir = mkdtempSync(join(tmpdir(), 'platform-test-'));
@@ -86,7 +88,11 @@ export async function startHarness(
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...env,
   });
-  const platform = await openPlatform(config, createLogger(config), { db: t.db });
+  const sink = opts.log;
+  const logger = sink
+    ? createLogger(config, { write: (line: string) => sink(line) })
+    : createLogger(config);
+  const platform = await openPlatform(config, logger, { db: t.db });
   const app = await buildApp(platform);
   await app.ready();
 

@@ -1,10 +1,11 @@
 import { isIP } from 'node:net';
 import type { AiService } from '@platform/ai';
-import type { Identity, SessionManager } from '@platform/auth';
+import type { Identity, SessionManager, SsoIssuers } from '@platform/auth';
 import type { Database } from '@platform/db';
 import type { KnowledgeService } from '@platform/knowledge';
 import type { ConversationService } from './conversations/service.ts';
 import { DomainError } from './errors.ts';
+import type { PrivacySettings } from './privacy/service.ts';
 
 /** Minimal logger surface (pino-compatible) so the API does not depend on the server. */
 export type Log = {
@@ -45,6 +46,10 @@ export type Context = {
   apiKeys?: ApiKeyCache;
   /** Sessions of the caller (and, for admins, of members); revocations take effect at once here. */
   sessions: SessionManager;
+  /** Single sign-on providers (issuer policy, discovery); the strict https-only policy when absent. */
+  sso?: SsoIssuers;
+  /** GDPR requests' settings (grace period); the privacy router refuses to run without them. */
+  privacy?: PrivacySettings;
 };
 
 /** What the API needs of the server's API-key cache. */
@@ -86,6 +91,8 @@ export function createContext(opts: {
   request?: RequestInfo;
   apiKeys?: ApiKeyCache;
   sessions: SessionManager;
+  sso?: SsoIssuers;
+  privacy?: PrivacySettings;
 }): Context {
   let pending: Promise<Identity | null> | undefined;
   return {
@@ -99,6 +106,8 @@ export function createContext(opts: {
     request: opts.request ?? NO_REQUEST,
     sessions: opts.sessions,
     ...(opts.apiKeys ? { apiKeys: opts.apiKeys } : {}),
+    ...(opts.sso ? { sso: opts.sso } : {}),
+    ...(opts.privacy ? { privacy: opts.privacy } : {}),
     identity: () => {
       pending ??= opts.resolveIdentity();
       return pending;

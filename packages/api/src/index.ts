@@ -15,5 +15,6 @@ export * from './conversations/index.ts';
 export { asDomainError, DomainError, type DomainErrorCode } from './errors.ts';
 export { assertMfaPolicy, MFA_FIELD, MFA_REQUIRED_MESSAGE } from './mfa-gate.ts';
 export { PERMISSIONS, type Permission, roleAllows } from './permissions.ts';
+export * from './privacy/index.ts';
 export { type AppRouter, appRouter } from './root.ts';
 export * from './widgets/index.ts';

@@ -89,6 +89,12 @@ export const PERMISSIONS: Record<string, Permission> = {
   'mfa.status': 'signed-in',
   'mfa.setPolicy': 'admin',
 
+  // Single sign-on: admins see the connections; only owners change who may sign in and join
+  'sso.list': 'admin',
+  'sso.create': 'owner',
+  'sso.update': 'owner',
+  'sso.remove': 'owner',
+
   // One's own sessions; an admin ends a member's
   'sessions.list': 'signed-in',
   'sessions.revoke': 'signed-in',
@@ -98,4 +104,13 @@ export const PERMISSIONS: Record<string, Permission> = {
   // The audit log
   'audit.list': 'admin',
   'audit.export': 'admin',
+
+  // GDPR: one's own export and erasure; the organisation's (admins export, owners erase)
+  'privacy.requests': 'member',
+  'privacy.requestExport': 'member',
+  'privacy.requestDeletion': 'member',
+  'privacy.cancelDeletion': 'member',
+  'privacy.tenantRequests': 'admin',
+  'privacy.requestTenantExport': 'admin',
+  'privacy.requestTenantDeletion': 'owner',
 };

@@ -10,8 +10,10 @@ import { costsRouter } from './routers/costs/index.ts';
 import { knowledgeRouter } from './routers/knowledge/index.ts';
 import { mfaRouter } from './routers/mfa/index.ts';
 import { personalitiesRouter } from './routers/personalities/index.ts';
+import { privacyRouter } from './routers/privacy/index.ts';
 import { providerKeysRouter } from './routers/providerKeys/index.ts';
 import { sessionsRouter } from './routers/sessions/index.ts';
+import { ssoRouter } from './routers/sso/index.ts';
 import { tenantsRouter } from './routers/tenants/index.ts';
 import { usersRouter } from './routers/users/index.ts';
 import { widgetsRouter } from './routers/widgets/index.ts';
@@ -35,6 +37,8 @@ export const appRouter = router({
   apiKeys: apiKeysRouter,
   audit: auditRouter,
   mfa: mfaRouter,
+  privacy: privacyRouter,
+  sso: ssoRouter,
 });
 
 export type AppRouter = typeof appRouter;

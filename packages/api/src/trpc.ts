@@ -1,3 +1,4 @@
+import { UNSTORABLE_TEXT, unstorableTextPath } from '@platform/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context.ts';
@@ -51,5 +52,17 @@ const domainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/**
+ * Text PostgreSQL cannot store (a NUL, an unpaired surrogate) anywhere in the input is refused
+ * with a 400 naming its field; it would otherwise fail deep inside a procedure as a 500. Like
+ * malformed JSON, it is refused before anything else looks at the input.
+ */
+const storableInput = t.middleware(async ({ getRawInput, next }) => {
+  const at = unstorableTextPath(await getRawInput());
+  if (at !== undefined)
+    throw new DomainError('BAD_REQUEST', `${at || 'input'}: ${UNSTORABLE_TEXT}`, at || 'input');
+  return next();
+});
+
 export const router = t.router;
-export const baseProcedure = t.procedure.use(domainErrors);
+export const baseProcedure = t.procedure.use(domainErrors).use(storableInput);

@@ -6,7 +6,7 @@ import { eq } from 'drizzle-orm';
 import { createAuthStore } from './adapter.ts';
 import { authSecurityFor, type SecurityConfig, sessionLifetime } from './auth-security.ts';
 import { CLIENT_IP_HEADER } from './client-info.ts';
-import { authInputs, firstIssue } from './inputs.ts';
+import { authInputs, firstIssue, unstorableField } from './inputs.ts';
 import type { AttemptStore } from './lockout.ts';
 import { mfaPlugins } from './mfa/plugins.ts';
 import {
@@ -16,6 +16,10 @@ import {
   PASSWORD_MIN,
   type PasswordHasher,
 } from './password.ts';
+import { SSO_CALLBACK_PATH } from './sso/context.ts';
+import type { SsoIssuers } from './sso/issuers.ts';
+import { ssoPlugin } from './sso/plugin.ts';
+import type { SecretOpener } from './sso/secrets.ts';
 import { foundTenant, latestMembership } from './tenancy.ts';
 
 /** The slice of a pino logger the auth module writes to. */
@@ -32,6 +36,8 @@ export type AuthDeps = {
   log: LogSink;
   /** Failed sign-ins of unknown emails (lockout.ts); in memory unless the server passes Redis. */
   attempts?: AttemptStore;
+  /** Single sign-on: providers' discovery and the cipher that opens connections' client secrets. */
+  sso: { issuers: SsoIssuers; secrets: SecretOpener };
 };
 
 /** PUBLIC_URL, plus its localhost/127.0.0.1 twin outside production (both open the same dev server). */
@@ -45,7 +51,7 @@ export function trustedOrigins(config: Pick<Config, 'PUBLIC_URL' | 'NODE_ENV'>):
   return [...new Set(list)];
 }
 
-export function createAuth({ db, config, hasher, log, attempts }: AuthDeps) {
+export function createAuth({ db, config, hasher, log, attempts, sso }: AuthDeps) {
   const store = createAuthStore(db);
   // Lockout, password policy, session limits and sign-in audit (auth-security.ts).
   const security = authSecurityFor({ db, config, run: store.run, log, attempts });
@@ -91,15 +97,19 @@ export function createAuth({ db, config, hasher, log, attempts }: AuthDeps) {
         if (status >= 500) log.error({ err: error }, 'auth endpoint failed');
       },
     },
-    // TOTP second factor with hashed recovery codes and replay protection (mfa/plugins.ts).
-    plugins: mfaPlugins({
-      db,
-      run: store.run,
-      authSecret: config.AUTH_SECRET,
-      issuer: config.MFA_ISSUER,
-      lockout: { threshold: config.LOCKOUT_THRESHOLD, minutes: config.LOCKOUT_MINUTES },
-      log,
-    }),
+    // TOTP second factor with hashed recovery codes and replay protection (mfa/plugins.ts);
+    // per-organisation OpenID Connect single sign-on (sso/plugin.ts).
+    plugins: [
+      ...mfaPlugins({
+        db,
+        run: store.run,
+        authSecret: config.AUTH_SECRET,
+        issuer: config.MFA_ISSUER,
+        lockout: { threshold: config.LOCKOUT_THRESHOLD, minutes: config.LOCKOUT_MINUTES },
+        log,
+      }),
+      ssoPlugin({ db, ...sso, publicUrl: config.PUBLIC_URL, log }),
+    ],
     user: { modelName: 'users' },
     account: { modelName: 'accounts' },
     verification: { modelName: 'verificationTokens' },
@@ -138,6 +148,10 @@ export function createAuth({ db, config, hasher, log, attempts }: AuthDeps) {
           // Runs inside the sign-up transaction (Better Auth defers `after` hooks past commit,
           // so they cannot found the tenant atomically). A session acts for one tenant.
           before: async (session, ctx) => {
+            // A single sign-on acts for its connection's organisation, chosen by the callback.
+            const chosen = (session as { activeTenantId?: unknown }).activeTenantId;
+            if (ctx?.path === SSO_CALLBACK_PATH && typeof chosen === 'string')
+              return { data: { ...session, activeTenantId: chosen } };
             const tenant = await store.run((tx) =>
               ctx?.path === '/sign-up/email'
                 ? foundTenant(
@@ -155,6 +169,10 @@ export function createAuth({ db, config, hasher, log, attempts }: AuthDeps) {
     hooks: {
       // Strict input validation with the field at fault, before Better Auth parses anything.
       before: createAuthMiddleware(async (ctx) => {
+        // On every endpoint: text PostgreSQL cannot store (a NUL in organizationName was a 500).
+        const unstorable = unstorableField(ctx.body);
+        if (unstorable)
+          throw new APIError('BAD_REQUEST', { code: 'VALIDATION_ERROR', ...unstorable });
         const schema = authInputs[ctx.path];
         if (!schema) return security.before(ctx);
         const parsed = schema.safeParse(ctx.body);

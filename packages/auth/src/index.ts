@@ -50,5 +50,17 @@ export {
 export type { SessionPolicy } from './session-policy.ts';
 export { createSessionManager, type SessionManager, type SessionView } from './sessions.ts';
 export { slugify } from './slug.ts';
+export {
+  callbackUrl as ssoCallbackUrl,
+  createSsoIssuers,
+  domainProblem,
+  emailDomain,
+  MAX_SSO_DOMAINS,
+  PUBLIC_EMAIL_DOMAINS,
+  type SecretOpener,
+  type SsoIssuers,
+  ssoProviderId,
+  ssoSecretContext,
+} from './sso/index.ts';
 export { keyFingerprint, type VisitorClaims, VisitorTokens } from './visitor-token.ts';
 export { type OriginPattern, originAllowed, parseOriginPattern } from './widget-origins.ts';

@@ -1,3 +1,4 @@
+import { UNSTORABLE_TEXT, unstorableTextPath } from '@platform/db';
 import { z } from 'zod';
 import { PASSWORD_MAX, PASSWORD_MIN } from './password.ts';
 
@@ -70,4 +71,20 @@ export function firstIssue(error: z.ZodError): { field: string; message: string 
     ? `${field}: ${issue.message.toLowerCase()}`
     : `${field}: ${issue.message}`;
   return { field, message };
+}
+
+/**
+ * The first field of a body holding text PostgreSQL cannot store (a NUL, an unpaired
+ * surrogate), as `{ field, message }` for a 400; undefined when there is none. Passwords are
+ * only ever hashed, never stored, so they may hold anything (as they always could).
+ */
+export function unstorableField(body: unknown): { field: string; message: string } | undefined {
+  const stored =
+    body && typeof body === 'object' && !Array.isArray(body)
+      ? Object.fromEntries(Object.entries(body).filter(([key]) => !/password/i.test(key)))
+      : body;
+  const at = unstorableTextPath(stored);
+  if (at === undefined) return undefined;
+  const field = at || 'body';
+  return { field, message: `${field}: ${UNSTORABLE_TEXT}` };
 }

@@ -187,6 +187,13 @@ export const configSchema = z.object({
     .refine((days) => days === 0 || days >= 30, { message: 'must be 0 (keep) or at least 30' })
     .default(365),
   /**
+   * Days between a GDPR deletion request and the erasure (the person or an owner can cancel
+   * until then). At least 1, so no configuration makes an erasure immediate and uncancellable.
+   */
+  GDPR_GRACE_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** Days a GDPR export archive can be downloaded before it is deleted. */
+  GDPR_EXPORT_TTL_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+  /**
    * Seed the "Acme Demo" organisation on first start. Unset: on in embedded mode, off with
    * DATABASE_URL (load.ts decides, since the default depends on another setting).
    */

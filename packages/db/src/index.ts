@@ -15,5 +15,6 @@ export type { StaleDocument } from './reembed.ts';
 export { isUuid } from './roles.ts';
 export * as schema from './schema/index.ts';
 export type { SsoConnectionRecord } from './sso.ts';
+export { UNSTORABLE_TEXT, unstorableTextPath } from './text.ts';
 export type { Database, Membership, MigrationStatus, TenantOptions, Tx } from './types.ts';
 export type { WidgetAdmission } from './widget-key.ts';

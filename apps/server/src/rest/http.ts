@@ -1,4 +1,5 @@
 import { asDomainError, type DomainErrorCode } from '@platform/api';
+import { UNSTORABLE_TEXT, unstorableTextPath } from '@platform/db';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 
@@ -66,6 +67,10 @@ export async function answer(reply: FastifyReply, work: () => Promise<unknown>):
 
 /** Parses input with a zod schema; the first problem becomes a 400 naming its field. */
 export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+  // Text PostgreSQL cannot store (NUL, unpaired surrogates): a 400 naming the field, not a 500.
+  const bad = unstorableTextPath(input);
+  if (bad !== undefined)
+    throw new RestError(400, 'BAD_REQUEST', `${bad || 'body'}: ${UNSTORABLE_TEXT}`, bad || 'body');
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

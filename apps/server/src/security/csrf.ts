@@ -7,8 +7,15 @@ import {
 } from '@platform/auth';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
-/** Session starts: no session is ridden, and Better Auth checks their Origin itself. */
-const EXEMPT = new Set(['/api/auth/sign-in/email', '/api/auth/sign-up/email']);
+/**
+ * Session starts: no session is ridden, and Better Auth checks their Origin itself. SSO start
+ * only answers the provider's URL (bound to this browser by a cookie the callback checks).
+ */
+const EXEMPT = new Set([
+  '/api/auth/sign-in/email',
+  '/api/auth/sign-up/email',
+  '/api/auth/sso/start',
+]);
 const GUARDED = /^\/(trpc|api\/v1|api\/auth)\//;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -11,6 +11,7 @@ import { and, eq } from 'drizzle-orm';
 import { AiInputError } from '../input-error.ts';
 import type { ProviderName } from '../providers/model-ref.ts';
 import type { CredentialsByProvider } from '../providers/registry.ts';
+import { baseUrlProblem } from './base-url.ts';
 import { type KeyCipher, keyHint } from './cipher.ts';
 import { validateProviderKey } from './validate.ts';
 
@@ -46,6 +47,9 @@ export async function checkProviderKey(
 ) {
   if (provider === 'compatible' && !baseUrl)
     throw new AiInputError('baseUrl', 'a base URL is required for an OpenAI-compatible server');
+  // Before any request leaves: no tenant may point the server at its cloud's metadata service.
+  const problem = baseUrl ? await baseUrlProblem(baseUrl) : null;
+  if (problem) throw new AiInputError('baseUrl', problem);
   const check = await validateProviderKey(provider, apiKey, baseUrl);
   if (!check.ok) throw new AiInputError('apiKey', check.reason);
 }

@@ -19,6 +19,9 @@ export const personalityFields = z.object({
     .number()
     .min(0, 'must be between 0 and 2')
     .max(2, 'must be between 0 and 2')
+    // Stored as a 4-byte float, which refuses values too near zero (5e-324 underflowed into a
+    // 500); two decimals are all a sampling temperature needs.
+    .transform((t) => Math.round(t * 100) / 100)
     .optional(),
   minTier: tier.optional(),
   maxTier: tier.optional(),

@@ -20,9 +20,9 @@ export function afterCursor(cursor: string): SQL {
   const match = POSITION.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   const at = match?.[1];
   const id = match?.[2];
-  // A real instant, so the database never sees 2026-02-30 and fails with a 500.
+  // A real instant, so the database never sees 2026-02-30 (or year 0000) and fails with a 500.
   const ms = at ? Date.parse(`${at.slice(0, 23)}Z`) : Number.NaN;
-  if (!at || !id || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 23) !== at.slice(0, 23))
+  if (!at || !id || !(ms >= 0) || new Date(ms).toISOString().slice(0, 23) !== at.slice(0, 23))
     throw badCursor();
   return sql`(${a.createdAt}, ${a.id}) < (${at}::timestamptz, ${id}::uuid)`;
 }

@@ -37,6 +37,21 @@ export type AuditFilters = {
   [K in keyof typeof auditFilterShape]?: z.infer<(typeof auditFilterShape)[K]>;
 };
 
+const EARLIEST = Date.UTC(1970, 0, 1);
+const LATEST = Date.UTC(10_000, 0, 1);
+
+/**
+ * An instant the database can compare with: the ISO format takes year 0000 and offsets that
+ * push 9999-12-31 into year 10000, which reached PostgreSQL as `-000001-…` and failed as a
+ * 500. The log holds nothing before 1970.
+ */
+function instantOf(value: string, field: 'since' | 'until'): Date {
+  const at = Date.parse(value);
+  if (!(at >= EARLIEST && at < LATEST))
+    throw new DomainError('BAD_REQUEST', `${field}: must be between 1970 and 9999`, field);
+  return new Date(at);
+}
+
 /** The filters as SQL conditions, inside the caller's tenant. */
 export function filterConditions(tenantId: string, f: AuditFilters): SQL[] {
   if (f.since && f.until && Date.parse(f.until) <= Date.parse(f.since))
@@ -48,8 +63,8 @@ export function filterConditions(tenantId: string, f: AuditFilters): SQL[] {
   if (f.actorType) where.push(eq(a.actorType, f.actorType));
   if (f.resourceType) where.push(eq(a.resourceType, f.resourceType));
   if (f.resourceId) where.push(eq(a.resourceId, f.resourceId));
-  if (f.since) where.push(gte(a.createdAt, new Date(f.since)));
-  if (f.until) where.push(lt(a.createdAt, new Date(f.until)));
+  if (f.since) where.push(gte(a.createdAt, instantOf(f.since, 'since')));
+  if (f.until) where.push(lt(a.createdAt, instantOf(f.until, 'until')));
   return where;
 }
 

@@ -1,4 +1,4 @@
-import { schema } from '@platform/db';
+import { isUuid, schema } from '@platform/db';
 import type { ConversationChannel, ConversationStatus } from '@platform/db/schema';
 import { and, arrayContains, desc, eq, ilike, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import { DomainError } from '../errors.ts';
@@ -30,12 +30,10 @@ const encodeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify(cursor)).toS
 function decodeCursor(raw: string): Cursor {
   try {
     const value = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor;
-    if (
-      typeof value.at === 'string' &&
-      typeof value.id === 'string' &&
-      !Number.isNaN(Date.parse(value.at))
-    )
-      return value;
+    // Only what the database can compare with: a cursor crafted with a non-UUID id or a year
+    // outside 1970–9999 failed the query as a 500.
+    const at = typeof value.at === 'string' ? Date.parse(value.at) : Number.NaN;
+    if (isUuid(value.id) && at >= 0 && at < Date.UTC(10_000, 0, 1)) return value;
   } catch {
     // fall through
   }

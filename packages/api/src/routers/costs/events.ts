@@ -18,11 +18,14 @@ const ce = schema.costEvents;
 /** `<created_at with microseconds>|<id>` of the last row of the previous page. */
 const CURSOR =
   /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
-/** The cursor's time is a real instant (so the database never sees 2026-02-30 and fails). */
+/**
+ * The cursor's time is a real instant (so the database never sees 2026-02-30 and fails), and
+ * not before 1970 (PostgreSQL has no year 0000: that cursor was a 500).
+ */
 const realInstant = (cursor: string) => {
   const at = CURSOR.exec(cursor)?.[1] ?? '';
   const ms = Date.parse(`${at.slice(0, 23)}Z`);
-  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 23) === at.slice(0, 23);
+  return ms >= 0 && new Date(ms).toISOString().slice(0, 23) === at.slice(0, 23);
 };
 
 export const eventsInput = z

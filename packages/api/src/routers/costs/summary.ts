@@ -24,7 +24,11 @@ const DAY_MS = 86_400_000;
 const MAX_DAYS = 366;
 const dayNumber = (day: string) => Date.parse(`${day}T00:00:00Z`) / DAY_MS;
 const nextDay = (day: string) => new Date((dayNumber(day) + 1) * DAY_MS);
-const isoDay = () => z.iso.date({ message: 'must be a date as YYYY-MM-DD' });
+// PostgreSQL has no year 0 (0000-01-01 failed the query as a 500); no costs predate 1970.
+const isoDay = () =>
+  z.iso
+    .date({ message: 'must be a date as YYYY-MM-DD' })
+    .refine((day) => day >= '1970-01-01', { message: 'must be 1970-01-01 or later' });
 
 export const summaryInput = z
   .strictObject({

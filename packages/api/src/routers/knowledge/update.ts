@@ -2,7 +2,7 @@ import { schema } from '@platform/db';
 import { assertCollection, documentColumns, syncChunkFilters } from '@platform/knowledge';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { notFound } from '../../errors.ts';
+import { DomainError, notFound } from '../../errors.ts';
 import { adminProcedure } from '../../procedures.ts';
 import { tagsInput, uuid } from './inputs.ts';
 
@@ -19,6 +19,9 @@ export const updateInput = z.strictObject({
 /** Renames, re-files or re-tags a document; its passages follow at once (no re-ingestion). */
 export const update = adminProcedure.input(updateInput).mutation(async ({ ctx, input }) => {
   const { documentId, ...change } = input;
+  // An empty change would be an UPDATE without SET (a 500): name something to change.
+  if (!Object.values(change).some((v) => v !== undefined))
+    throw new DomainError('BAD_REQUEST', 'input: nothing to change', 'input');
   if (change.collectionId) await assertCollection(ctx.tx, change.collectionId);
   const [doc] = await ctx.tx
     .update(d)

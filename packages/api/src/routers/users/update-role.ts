@@ -1,5 +1,5 @@
 import { schema } from '@platform/db';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { audit } from '../../audit.ts';
 import { DomainError, notFound } from '../../errors.ts';
@@ -17,6 +17,15 @@ export const updateRoleInput = z.strictObject({
  * ownership, and the last owner cannot step down. Every change is audited.
  */
 export const updateRole = adminProcedure.input(updateRoleInput).mutation(async ({ ctx, input }) => {
+  // Every owner's row first, always in one order. Locking only the target let two owners who
+  // demoted each other at the same moment each count two owners, leaving the organisation
+  // with none; now the second waits, then counts one.
+  await ctx.tx
+    .select({ id: m.id })
+    .from(m)
+    .where(and(eq(m.tenantId, ctx.tenantId), eq(m.role, 'owner')))
+    .orderBy(asc(m.id))
+    .for('update');
   const [target] = await ctx.tx
     .select({ id: m.id, role: m.role })
     .from(m)

@@ -1,0 +1,165 @@
+import { type Database, schema, type Tx } from '@platform/db';
+import { and, asc, eq, or } from 'drizzle-orm';
+import { ARCHIVE_FORMAT, ARCHIVE_VERSION } from './archive.ts';
+import { membershipsOf, type TenantMembership } from './memberships.ts';
+import { requestColumns } from './requests.ts';
+
+const u = schema.users;
+
+/** The person's identity rows (auth role): profile and metadata, never a secret or token. */
+async function identityOf(db: Database, userId: string) {
+  return db.withAuth(async (tx) => {
+    const [profile] = await tx
+      .select({
+        id: u.id,
+        name: u.name,
+        email: u.email,
+        emailVerified: u.emailVerified,
+        image: u.image,
+        twoFactorEnabled: u.twoFactorEnabled,
+        failedSignIns: u.failedSignIns,
+        lockedUntil: u.lockedUntil,
+        createdAt: u.createdAt,
+        updatedAt: u.updatedAt,
+      })
+      .from(u)
+      .where(eq(u.id, userId));
+    if (!profile) return null;
+    const a = schema.accounts;
+    const s = schema.authSessions;
+    const f = schema.twoFactors;
+    return {
+      profile,
+      // Sign-in methods: which provider and when; never a password hash or an OAuth token.
+      accounts: await tx
+        .select({
+          providerId: a.providerId,
+          accountId: a.accountId,
+          scope: a.scope,
+          createdAt: a.createdAt,
+          updatedAt: a.updatedAt,
+        })
+        .from(a)
+        .where(eq(a.userId, userId))
+        .orderBy(asc(a.createdAt)),
+      // Sessions without their tokens.
+      sessions: await tx
+        .select({
+          id: s.id,
+          createdAt: s.createdAt,
+          lastSeenAt: s.lastSeenAt,
+          expiresAt: s.expiresAt,
+          ipAddress: s.ipAddress,
+          userAgent: s.userAgent,
+          activeTenantId: s.activeTenantId,
+        })
+        .from(s)
+        .where(eq(s.userId, userId))
+        .orderBy(asc(s.createdAt)),
+      // That a second factor exists; never its secret or recovery codes.
+      twoFactor: await tx
+        .select({ verified: f.verified, createdAt: f.createdAt })
+        .from(f)
+        .where(eq(f.userId, userId)),
+    };
+  });
+}
+
+/** What one organisation holds about the person (read in that organisation's transaction). */
+async function tenantPartOf(tx: Tx, membership: TenantMembership, userId: string) {
+  const t = membership.tenantId;
+  const c = schema.chatSessions;
+  const m = schema.messages;
+  const l = schema.auditLogs;
+  const k = schema.apiKeys;
+  const g = schema.meetings;
+  const r = schema.dataRequests;
+  return {
+    tenant: { id: t, name: membership.tenantName, slug: membership.tenantSlug },
+    role: membership.role,
+    joinedAt: membership.joinedAt,
+    conversationsStarted: await tx
+      .select()
+      .from(c)
+      .where(and(eq(c.tenantId, t), eq(c.userId, userId)))
+      .orderBy(asc(c.createdAt)),
+    messagesWritten: await tx
+      .select({
+        id: m.id,
+        conversationId: m.sessionId,
+        role: m.role,
+        authorType: m.authorType,
+        authorName: m.authorName,
+        content: m.content,
+        status: m.status,
+        createdAt: m.createdAt,
+      })
+      .from(m)
+      .where(and(eq(m.tenantId, t), eq(m.authorUserId, userId)))
+      .orderBy(asc(m.createdAt), asc(m.id)),
+    // What they did, and what was done to their account.
+    auditEntries: await tx
+      .select()
+      .from(l)
+      .where(and(eq(l.tenantId, t), or(eq(l.actorUserId, userId), eq(l.resourceId, userId))))
+      .orderBy(asc(l.createdAt), asc(l.id)),
+    apiKeysCreated: await tx
+      .select({
+        id: k.id,
+        name: k.name,
+        prefix: k.prefix,
+        scopes: k.scopes,
+        createdAt: k.createdAt,
+        lastUsedAt: k.lastUsedAt,
+        expiresAt: k.expiresAt,
+        revokedAt: k.revokedAt,
+      })
+      .from(k)
+      .where(and(eq(k.tenantId, t), eq(k.createdBy, userId)))
+      .orderBy(asc(k.createdAt)),
+    meetingsCreated: await tx
+      .select()
+      .from(g)
+      .where(and(eq(g.tenantId, t), eq(g.createdBy, userId)))
+      .orderBy(asc(g.createdAt)),
+    privacyRequests: await tx
+      .select(requestColumns)
+      .from(r)
+      .where(and(eq(r.tenantId, t), eq(r.scope, 'user'), eq(r.userId, userId)))
+      .orderBy(asc(r.requestedAt)),
+  };
+}
+
+/**
+ * Everything the platform holds about one person (GDPR art. 15 and 20): their profile,
+ * sign-in methods, sessions and 2FA state (global identity, auth role); then, in every
+ * organisation they belong to, their membership, the conversations they started, the messages
+ * they wrote, the audit entries about them (as actor or as subject), the API keys and meetings
+ * they created and their own privacy requests. Null when the person no longer exists.
+ */
+export async function buildUserExport(db: Database, userId: string, requestId: string) {
+  const identity = await identityOf(db, userId);
+  if (!identity) return null;
+  const memberships = await membershipsOf(db, userId);
+  const organisations = [];
+  for (const membership of memberships)
+    organisations.push(
+      await db.withTenant(membership.tenantId, (tx) => tenantPartOf(tx, membership, userId)),
+    );
+  return {
+    format: ARCHIVE_FORMAT,
+    version: ARCHIVE_VERSION,
+    scope: 'user',
+    requestId,
+    generatedAt: new Date(),
+    ...identity,
+    memberships: memberships.map((m) => ({
+      tenantId: m.tenantId,
+      tenantName: m.tenantName,
+      tenantSlug: m.tenantSlug,
+      role: m.role,
+      joinedAt: m.joinedAt,
+    })),
+    organisations,
+  };
+}

@@ -1,0 +1,78 @@
+import { domainProblem, MAX_SSO_DOMAINS } from '@platform/auth';
+import { z } from 'zod';
+
+const name = z
+  .string({ message: 'must be a string' })
+  .trim()
+  .min(1, { message: 'must not be empty' })
+  .max(100, { message: 'must be at most 100 characters' });
+/** The URL policy (https; http for localhost outside production) is checked by the procedure. */
+const issuer = z
+  .string({ message: 'must be a URL' })
+  .trim()
+  .min(1, { message: 'must not be empty' })
+  .max(500, { message: 'must be at most 500 characters' });
+const clientId = z
+  .string({ message: 'must be a string' })
+  .trim()
+  .min(1, { message: 'must not be empty' })
+  .max(500, { message: 'must be at most 500 characters' });
+const clientSecret = z
+  .string({ message: 'must be a string' })
+  .trim()
+  .min(1, { message: 'must not be empty' })
+  .max(2000, { message: 'must be at most 2000 characters' });
+
+/** Lower-case, valid, no public mailbox provider, no repeats; in the order given. */
+const domains = z
+  .array(
+    z
+      .string({ message: 'must be a domain name' })
+      .trim()
+      .toLowerCase()
+      .transform((d) => d.replace(/^@/, ''))
+      .superRefine((d, ctx) => {
+        const problem = domainProblem(d);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    { message: 'must be a list of domain names' },
+  )
+  .min(1, { message: 'must name at least one domain' })
+  .max(MAX_SSO_DOMAINS, { message: `must name at most ${MAX_SSO_DOMAINS} domains` })
+  .transform((list) => [...new Set(list)]);
+
+/** Where people who sign in for the first time join; never owner. */
+const defaultRole = z.enum(['member', 'admin'], { message: 'must be member or admin' });
+
+export const createInput = z.strictObject({
+  name,
+  issuer,
+  clientId,
+  clientSecret,
+  domains,
+  defaultRole: defaultRole.default('member'),
+});
+
+export const updateInput = z
+  .strictObject({
+    id: z.uuid({ message: 'must be a connection id (UUID)' }),
+    name: name.optional(),
+    issuer: issuer.optional(),
+    clientId: clientId.optional(),
+    /** Replaces the stored secret; leave out to keep it. */
+    clientSecret: clientSecret.optional(),
+    domains: domains.optional(),
+    defaultRole: defaultRole.optional(),
+    enabled: z.boolean({ message: 'must be true or false' }).optional(),
+  })
+  .refine((input) => Object.keys(input).length > 1, {
+    message: 'name at least one thing to change',
+    path: ['id'],
+  });
+
+export const removeInput = z.strictObject({
+  id: z.uuid({ message: 'must be a connection id (UUID)' }),
+});
+
+export type CreateInput = z.infer<typeof createInput>;
+export type UpdateInput = z.infer<typeof updateInput>;

@@ -1,0 +1,69 @@
+import { type KeyCipher, keyHint } from '@platform/ai';
+import { ssoSecretContext } from '@platform/auth';
+import { schema } from '@platform/db';
+
+const c = schema.ssoConnections;
+
+/** Every column an admin may see, and the sealed secret only to show its hint. */
+export const connectionColumns = {
+  id: c.id,
+  tenantId: c.tenantId,
+  protocol: c.protocol,
+  name: c.name,
+  domains: c.domains,
+  issuer: c.issuer,
+  clientId: c.clientId,
+  clientSecretEncrypted: c.clientSecretEncrypted,
+  defaultRole: c.defaultRole,
+  enabled: c.enabled,
+  createdAt: c.createdAt,
+  updatedAt: c.updatedAt,
+};
+
+type Row = {
+  id: string;
+  tenantId: string;
+  protocol: 'oidc' | 'saml';
+  name: string;
+  domains: string[];
+  issuer: string;
+  clientId: string;
+  clientSecretEncrypted: string | null;
+  defaultRole: 'member' | 'admin';
+  enabled: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+/** The last characters of the stored secret (null when none, or sealed under another key). */
+function secretHint(row: Row, cipher: KeyCipher): string | null {
+  if (!row.clientSecretEncrypted) return null;
+  try {
+    return keyHint(
+      cipher.decrypt(row.clientSecretEncrypted, ssoSecretContext(row.tenantId, row.id)),
+    );
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A connection as admins see it: never the client secret, only its hint. `redirectUri` is
+ * what to register at the provider.
+ */
+export function connectionView(row: Row, cipher: KeyCipher, redirectUri: string | null) {
+  return {
+    id: row.id,
+    protocol: row.protocol,
+    name: row.name,
+    domains: row.domains,
+    issuer: row.issuer,
+    clientId: row.clientId,
+    clientSecretHint: secretHint(row, cipher),
+    defaultRole: row.defaultRole,
+    enabled: row.enabled,
+    redirectUri,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
