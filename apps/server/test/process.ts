@@ -42,6 +42,10 @@ export function startServer(
       LOG_LEVEL: 'warn',
       // A fresh embedded DATA_DIR would seed the demo; suites that want it pass DEMO_SEED ''.
       DEMO_SEED: 'false',
+      // Every suite signs in from 127.0.0.1, counted together when they share a Redis; the
+      // limits have tests of their own (web-security.security.test.ts).
+      AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+      IP_RATE_LIMIT_PER_MINUTE: '1000000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
