@@ -1,6 +1,7 @@
 import { type Database, schema, type Tx } from '@platform/db';
 import { asc, eq, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { apiKeyColumns } from '../routers/apiKeys/view.ts';
 import { ARCHIVE_FORMAT, ARCHIVE_VERSION } from './archive.ts';
 import { requestColumns } from './requests.ts';
 
@@ -142,21 +143,8 @@ export function buildTenantExport(db: Database, tenantId: string, requestId: str
         .select()
         .from(schema.costSummaries)
         .where(where(schema.costSummaries)),
-      apiKeys: await tx
-        .select({
-          id: k.id,
-          name: k.name,
-          prefix: k.prefix,
-          scopes: k.scopes,
-          rateLimitPerMinute: k.rateLimitPerMinute,
-          createdBy: k.createdBy,
-          createdAt: k.createdAt,
-          lastUsedAt: k.lastUsedAt,
-          expiresAt: k.expiresAt,
-          revokedAt: k.revokedAt,
-        })
-        .from(k)
-        .where(where(k)),
+      // What members see of a key: never its hash.
+      apiKeys: await tx.select(apiKeyColumns).from(k).where(where(k)),
       providerKeys: await tx
         .select({
           provider: pc.provider,

@@ -1,5 +1,6 @@
 import { type Database, schema, type Tx } from '@platform/db';
 import { and, asc, eq, or } from 'drizzle-orm';
+import { apiKeyColumns } from '../routers/apiKeys/view.ts';
 import { ARCHIVE_FORMAT, ARCHIVE_VERSION } from './archive.ts';
 import { membershipsOf, type TenantMembership } from './memberships.ts';
 import { requestColumns } from './requests.ts';
@@ -104,16 +105,7 @@ async function tenantPartOf(tx: Tx, membership: TenantMembership, userId: string
       .where(and(eq(l.tenantId, t), or(eq(l.actorUserId, userId), eq(l.resourceId, userId))))
       .orderBy(asc(l.createdAt), asc(l.id)),
     apiKeysCreated: await tx
-      .select({
-        id: k.id,
-        name: k.name,
-        prefix: k.prefix,
-        scopes: k.scopes,
-        createdAt: k.createdAt,
-        lastUsedAt: k.lastUsedAt,
-        expiresAt: k.expiresAt,
-        revokedAt: k.revokedAt,
-      })
+      .select(apiKeyColumns)
       .from(k)
       .where(and(eq(k.tenantId, t), eq(k.createdBy, userId)))
       .orderBy(asc(k.createdAt)),
