@@ -5,6 +5,7 @@ import { addDocument, KnowledgeInputError } from '@platform/knowledge';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Platform } from './platform.ts';
+import { requestSession } from './request-session.ts';
 
 const fieldsSchema = z.strictObject({
   source: z.string().trim().min(1).max(2000).optional(),
@@ -45,7 +46,7 @@ export async function registerKnowledgeUpload(app: FastifyInstance, platform: Pl
       const origin = request.headers.origin;
       if (origin && origin !== publicOrigin)
         return fail(reply, 403, 'FORBIDDEN', 'origin: cross-site upload refused', 'origin');
-      const identity = await platform.identity(request.headers.cookie);
+      const identity = await requestSession(platform.identity, request);
       if (!identity) return fail(reply, 401, 'UNAUTHORIZED', 'Sign in first');
       const tenantId = identity.tenantId;
       if (!tenantId)

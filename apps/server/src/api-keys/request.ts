@@ -3,6 +3,7 @@ import { apiKeyIdentity, bearerApiKey, type Identity } from '@platform/auth';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Platform } from '../platform.ts';
 import type { Principal } from '../realtime/principal.ts';
+import { requestSession } from '../request-session.ts';
 import { RestError } from '../rest/http.ts';
 import type { ApiKeyOutcome } from './auth.ts';
 
@@ -49,7 +50,7 @@ export async function requestIdentity(
   request: FastifyRequest,
 ): Promise<Identity | null> {
   const pending = apiKeyOutcome(platform, request);
-  if (!pending) return platform.identity(request.headers.cookie);
+  if (!pending) return requestSession(platform.identity, request);
   const outcome = await pending;
   if (!outcome.ok)
     throw new DomainError(

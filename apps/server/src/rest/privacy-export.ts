@@ -3,6 +3,7 @@ import { bearerApiKey } from '@platform/auth';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Platform } from '../platform.ts';
+import { requestSession } from '../request-session.ts';
 import { answer, parseInput, RestError } from './http.ts';
 
 const params = z.strictObject({ id: z.uuid({ message: 'must be an export request id (UUID)' }) });
@@ -27,7 +28,7 @@ export function registerPrivacyExportRoute(app: FastifyInstance, platform: Platf
           'authorization',
         );
       const { id } = parseInput(params, request.params);
-      const identity = await platform.identity(request.headers.cookie);
+      const identity = await requestSession(platform.identity, request);
       if (!identity) throw new RestError(401, 'UNAUTHORIZED', 'Sign in first');
       const outcome = await platform.privacy.download(
         identity,

@@ -6,6 +6,7 @@ import {
   type IdentityResolver,
 } from '@platform/auth';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { requestSession } from '../request-session.ts';
 
 /**
  * Session starts: no session is ridden, and Better Auth checks their Origin itself. SSO start
@@ -43,7 +44,7 @@ export function registerCsrf(
 ) {
   app.get('/api/csrf', async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    const identity = await opts.identity(request.headers.cookie);
+    const identity = await requestSession(opts.identity, request);
     if (!identity)
       return reply.status(401).send({ code: 'UNAUTHORIZED', message: 'Sign in first' });
     return { token: csrfTokenFor(opts.secret, identity.sessionId), header: CSRF_HEADER };
@@ -56,7 +57,7 @@ export function registerCsrf(
     // A bearer API key is the credential then (the cookie is ignored), and no page can forge
     // an Authorization header on another site's behalf.
     if (bearerApiKey(request.headers.authorization)) return;
-    const identity = await opts.identity(request.headers.cookie);
+    const identity = await requestSession(opts.identity, request);
     if (!identity) return;
     const origin = originOf(request);
     if (!origin || !opts.allowedOrigins.has(origin))

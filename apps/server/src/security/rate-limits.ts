@@ -3,6 +3,7 @@ import type { IdentityResolver } from '@platform/auth';
 import type { Config } from '@platform/config';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
+import { requestSession } from '../request-session.ts';
 
 type Limits = Pick<
   Config,
@@ -29,7 +30,7 @@ export async function registerRateLimits(
     if (path.startsWith('/api/auth/') && request.method === 'POST')
       return { key: `auth:${request.ip}`, max: opts.limits.AUTH_RATE_LIMIT_PER_MINUTE };
     if (/^\/(trpc|api\/v1)\//.test(path) && request.headers.cookie) {
-      const identity = await opts.identity(request.headers.cookie);
+      const identity = await requestSession(opts.identity, request);
       if (identity?.tenantId)
         return {
           key: `tenant:${identity.tenantId}`,
