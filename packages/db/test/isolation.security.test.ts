@@ -197,6 +197,87 @@ describe.each(testDrivers())('raw SQL inside withTenant (%s)', (driver) => {
     );
   });
 
+  it('erases an organisation only for itself, and only while its due deletion is processing', async () => {
+    const [c] = await t.ownerQuery<{ id: string }>(
+      `insert into tenants (name, slug) values ('C', 'c-erasable') returning id`,
+    );
+    const tc = (c as { id: string }).id;
+    const erase = (tenant: string, target: string, request: string) =>
+      t.db.withTenant(tenant, (tx) =>
+        tx.execute(sql`select platform_erase_tenant(${target}::uuid, ${request}::uuid) as erased`),
+      );
+    const ask = async (status: string, due: string) => {
+      const [r] = await t.ownerQuery<{ id: string }>(
+        `insert into data_requests (tenant_id, type, scope, status, due_at)
+         values ($1, 'deletion', 'tenant', $2, now() + $3::interval) returning id`,
+        [tc, status, due],
+      );
+      return (r as { id: string }).id;
+    };
+    const scheduled = await ask('scheduled', '-1 minute');
+    const early = await ask('processing', '1 day');
+    const due = await ask('processing', '-1 minute');
+    await t.ownerQuery(
+      `insert into audit_logs (tenant_id, actor_type, action) values ($1, 'system', 'kept')`,
+      [tc],
+    );
+    // Another tenant cannot erase C, not even naming C's own due request.
+    await expectDbError(erase(a, tc, due), /only the current tenant/);
+    // C itself needs a due request that a job has claimed.
+    await expectDbError(erase(tc, tc, scheduled), /no due deletion/);
+    await expectDbError(erase(tc, tc, early), /no due deletion/);
+    const [done] = rows(await erase(tc, tc, due));
+    expect(done).toEqual({ erased: true });
+    for (const table of ['tenants', 'audit_logs', 'data_requests']) {
+      const column = table === 'tenants' ? 'id' : 'tenant_id';
+      const left = await t.ownerQuery(`select 1 from ${table} where ${column} = $1`, [tc]);
+      expect(left, table).toEqual([]);
+    }
+    // A and B are untouched.
+    expect(
+      await t.ownerQuery('select id from tenants where id = any($1::uuid[])', [[a, b]]),
+    ).toHaveLength(2);
+  });
+
+  it('names the organisations of a person only while their erasure is processing there', async () => {
+    const [u] = await t.ownerQuery<{ id: string }>(
+      `insert into users (email, name) values ('naming@example.com', 'Nadia') returning id`,
+    );
+    const uid = (u as { id: string }).id;
+    await t.ownerQuery(
+      `with s as (insert into chat_sessions (tenant_id, channel) values ($1, 'dashboard') returning id)
+       insert into messages (tenant_id, session_id, role, author_type, author_user_id, author_name, content)
+       select $1, s.id, 'assistant', 'agent', $2, 'Nadia', 'hi' from s`,
+      [b, uid],
+    );
+    const naming = (request: string) =>
+      t.db.withTenant(a, (tx) =>
+        tx.execute(
+          sql`select tenant_id from platform_tenants_naming_user(${uid}::uuid, ${request}::uuid)`,
+        ),
+      );
+    const [pending] = await t.ownerQuery<{ id: string }>(
+      `insert into data_requests (tenant_id, user_id, type, scope, status)
+       values ($1, $2, 'deletion', 'user', 'scheduled') returning id`,
+      [a, uid],
+    );
+    const pendingId = (pending as { id: string }).id;
+    await expectDbError(naming(pendingId), /no erasure of this person/);
+    await t.ownerQuery(`update data_requests set status = 'processing' where id = $1`, [pendingId]);
+    // B, where Nadia wrote (she is no member there), and A, where her request is.
+    const named = rows(await naming(pendingId)).map((r) => r.tenant_id);
+    expect(named.sort()).toEqual([a, b].sort());
+    // The request must be in the caller's own tenant.
+    await expectDbError(
+      t.db.withTenant(b, (tx) =>
+        tx.execute(
+          sql`select * from platform_tenants_naming_user(${uid}::uuid, ${pendingId}::uuid)`,
+        ),
+      ),
+      /no erasure of this person/,
+    );
+  });
+
   it('gives the auth role identity tables but no tenant data', async () => {
     await expectDbError(
       t.db.withAuth((tx) => tx.execute(sql`select * from widgets`)),

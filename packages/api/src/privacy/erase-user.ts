@@ -12,7 +12,8 @@ import { DELETED_USER } from './queue.ts';
  *   two_factors.user_id           deleted by cascade (TOTP secret, recovery codes)
  *   verification_tokens           rows naming their email or id deleted explicitly (no FK)
  *
- * In every organisation they belong to (runtime role, that tenant's transaction):
+ * In every organisation whose rows name them, whether they still belong to it or left it
+ * before asking (found by platform_tenants_naming_user; runtime role, that tenant's transaction):
  *   memberships.user_id           deleted
  *   messages.author_user_id       set null, author_name 'Deleted user': transcripts are kept,
  *                                 anonymised (the text stays: it is the organisation's record)
@@ -47,7 +48,52 @@ export type ErasedPerson = { id: string; name: string };
 /** Shorter names are not replaced inside text: too likely to hit ordinary words. */
 const MIN_NAME_IN_TEXT = 3;
 
-/** Anonymises the person in one organisation; answers the ids of the API keys it revoked. */
+/** Erasing the person now would leave an organisation without an owner. */
+export class LastOwnerError extends Error {}
+
+/**
+ * Locks the organisation's owner rows (in id order, as role changes do) and refuses if the
+ * person is its only owner. The check the request made earlier is not enough: two owners of
+ * one organisation whose erasures run at the same instant (from different organisations'
+ * queues) would each see the other and both leave. Under the locks the second waits for the
+ * first to commit, then sees one owner fewer.
+ */
+async function assertAnotherOwner(tx: Tx, tenantId: string, userId: string) {
+  const ms = schema.memberships;
+  const owners = await tx
+    .select({ userId: ms.userId })
+    .from(ms)
+    .where(and(eq(ms.tenantId, tenantId), eq(ms.role, 'owner')))
+    .orderBy(ms.id)
+    .for('update');
+  if (owners.some((o) => o.userId === userId) && owners.length <= 1) throw new LastOwnerError();
+}
+
+/**
+ * The organisations whose rows name the person: where they are a member, and also where they
+ * wrote, started, were assigned or created something and have since left (see
+ * platform_tenants_naming_user, migration 0011). Asked in the request's own tenant, while
+ * `requestId` is processing, before the users row (and with it the foreign keys that lead
+ * here) is gone.
+ */
+export async function tenantsNaming(
+  db: Database,
+  tenantId: string,
+  userId: string,
+  requestId: string,
+): Promise<string[]> {
+  const result = await db.withTenant(tenantId, (tx) =>
+    tx.execute(
+      sql`select tenant_id from platform_tenants_naming_user(${userId}::uuid, ${requestId}::uuid)`,
+    ),
+  );
+  return (result as unknown as { rows: { tenant_id: string }[] }).rows.map((r) => r.tenant_id);
+}
+
+/**
+ * Anonymises the person in one organisation; answers the ids of the API keys it revoked.
+ * Throws LastOwnerError, changing nothing, if they are that organisation's last owner.
+ */
 export async function anonymiseInTenant(
   tx: Tx,
   tenantId: string,
@@ -55,6 +101,7 @@ export async function anonymiseInTenant(
   keepRequestId: string,
 ): Promise<string[]> {
   const uid = person.id;
+  await assertAnotherOwner(tx, tenantId, uid);
   const m = schema.messages;
   const c = schema.chatSessions;
   await tx

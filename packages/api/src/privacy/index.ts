@@ -1,6 +1,5 @@
 export { ARCHIVE_FORMAT, unpackArchive } from './archive.ts';
 export type { ExportDownload } from './download.ts';
-export { TENANT_RESIDUE } from './erase-tenant.ts';
 export { PRIVACY_QUEUE } from './queue.ts';
 export {
   createPrivacyService,

@@ -13,6 +13,3 @@ export const DAY_MS = 86_400_000;
 
 /** What an erased person is called wherever their name stood. */
 export const DELETED_USER = 'Deleted user';
-
-/** What an erased organisation's row is called (see erase-tenant.ts). */
-export const DELETED_TENANT = 'Deleted organisation';

@@ -10,7 +10,13 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Log } from '../context.ts';
 import { expireArchive, packArchive, storeArchive } from './archive.ts';
 import { eraseTenant } from './erase-tenant.ts';
-import { anonymiseInTenant, deleteIdentity, personOf } from './erase-user.ts';
+import {
+  anonymiseInTenant,
+  deleteIdentity,
+  LastOwnerError,
+  personOf,
+  tenantsNaming,
+} from './erase-user.ts';
 import { buildTenantExport } from './export-tenant.ts';
 import { buildUserExport } from './export-user.ts';
 import { membershipsOf, soleOwnerships } from './memberships.ts';
@@ -125,13 +131,23 @@ async function eraseUserRequest(deps: PrivacyDeps, tenantId: string, request: Cl
     // organisations are none of their business.
     if (sole.length) return fail(deps.db, tenantId, request.id, LAST_OWNER_LATE);
     const person = (await personOf(deps.db, uid)) ?? { id: uid, name: '' };
-    const tenants = new Set([tenantId, ...memberships.map((m) => m.tenantId)]);
+    // Organisations they own first: if a concurrent erasure made them the last owner of one,
+    // the request fails there before any other organisation was changed.
+    const owned = memberships.filter((m) => m.role === 'owner').map((m) => m.tenantId);
+    const named = await tenantsNaming(deps.db, tenantId, uid, request.id);
+    const tenants = new Set([...owned, tenantId, ...memberships.map((m) => m.tenantId), ...named]);
     const revoked: string[] = [];
-    for (const t of tenants)
-      revoked.push(
-        ...(await deps.db.withTenant(t, (tx) => anonymiseInTenant(tx, t, person, request.id))),
-      );
-    if (revoked.length) deps.onApiKeysRevoked?.(revoked);
+    try {
+      for (const t of tenants)
+        revoked.push(
+          ...(await deps.db.withTenant(t, (tx) => anonymiseInTenant(tx, t, person, request.id))),
+        );
+    } catch (error) {
+      if (!(error instanceof LastOwnerError)) throw error;
+      return fail(deps.db, tenantId, request.id, LAST_OWNER_LATE);
+    } finally {
+      if (revoked.length) deps.onApiKeysRevoked?.(revoked);
+    }
     await deleteIdentity(deps.db, uid);
     deps.onUsersDeleted?.();
   }
@@ -152,14 +168,9 @@ async function eraseUserRequest(deps: PrivacyDeps, tenantId: string, request: Cl
   });
 }
 
-/** Erases the organisation; its audit log cannot record it (see erase-tenant.ts): the server log does. */
-async function eraseTenantRequest(
-  deps: PrivacyDeps,
-  tenantId: string,
-  request: Claimed,
-  jobId: string,
-) {
-  const outcome = await eraseTenant(deps.db, tenantId, { requestId: request.id, jobId });
+/** Erases the organisation; its audit log goes with it (see erase-tenant.ts): the server log records it. */
+async function eraseTenantRequest(deps: PrivacyDeps, tenantId: string, request: Claimed) {
+  const outcome = await eraseTenant(deps.db, tenantId, request.id);
   if (outcome.usersDeleted) deps.onUsersDeleted?.();
   deps.log.info(
     { action: 'privacy.deletion_completed', tenantId, requestId: request.id, ...outcome },
@@ -180,8 +191,7 @@ export async function runPrivacyJob(deps: PrivacyDeps, job: ClaimedJob): Promise
   if (!request) return;
   try {
     if (request.type === 'export') await exportRequest(deps, job.tenantId, request);
-    else if (request.scope === 'tenant')
-      await eraseTenantRequest(deps, job.tenantId, request, job.id);
+    else if (request.scope === 'tenant') await eraseTenantRequest(deps, job.tenantId, request);
     else await eraseUserRequest(deps, job.tenantId, request);
   } catch (error) {
     deps.log.error(
