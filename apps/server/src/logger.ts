@@ -1,5 +1,15 @@
 import type { Config } from '@platform/config';
 import pino, { type Logger } from 'pino';
+import { loggedUrl } from './log-url.ts';
+
+/** The request fields Fastify logs (method, url, host, client address), with a safe url. */
+type LoggedRequest = {
+  method?: string;
+  url?: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+};
 
 /** Structured logs; credentials are redacted wherever they might appear. */
 export function createLogger(
@@ -13,6 +23,17 @@ export function createLogger(
   return pino(
     {
       level: config.LOG_LEVEL,
+      // Replaces Fastify's own `req` serializer (a logger's own serializers win): the same
+      // fields, but query values (tRPC inputs, tokens, keys) kept out of the url (log-url.ts).
+      serializers: {
+        req: (req: LoggedRequest) => ({
+          method: req.method,
+          url: typeof req.url === 'string' ? loggedUrl(req.url) : req.url,
+          host: req.host,
+          remoteAddress: req.ip,
+          remotePort: req.socket?.remotePort,
+        }),
+      },
       redact: {
         paths: [
           'req.headers.cookie',

@@ -7,6 +7,7 @@ import {
   attemptKey,
   clearAccountAttempts,
   type LockoutPolicy,
+  lockedError,
   memoryAttemptStore,
   type Reservation,
   releaseAccountAttempt,
@@ -69,20 +70,19 @@ const NEW_PASSWORD_FIELD: Record<string, 'password' | 'newPassword'> = {
 };
 
 type Body = Record<string, unknown>;
+
+/**
+ * No reset email is sent (Better Auth's `sendResetPassword` is not configured), so no reset
+ * token can exist: its endpoints answer this instead of Better Auth's 400 and its error log
+ * line on every request (which anyone could use to flood the log).
+ */
+const resetUnavailable = () =>
+  new APIError('NOT_FOUND', {
+    code: 'PASSWORD_RESET_UNAVAILABLE',
+    message: 'Password reset by email is not available on this server',
+  });
 const headersOf = (ctx: AuthHookContext) => ctx.headers ?? ctx.request?.headers;
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
-
-/** One answer for a locked account and a hammered unknown email alike. */
-function lockedError(retryAfterSeconds: number) {
-  return new APIError(
-    'TOO_MANY_REQUESTS',
-    {
-      code: 'TOO_MANY_ATTEMPTS',
-      message: 'Too many failed sign-in attempts; try again later',
-    },
-    { 'retry-after': String(retryAfterSeconds) },
-  );
-}
 
 /**
  * Sign-in protection and session rules, as Better Auth hooks (called from auth.ts after the
@@ -92,6 +92,7 @@ function lockedError(retryAfterSeconds: number) {
  *   session is deleted, so get-session and the hot path agree);
  * - /sign-in/email: the lockout reservation (lockout.ts), audited per outcome afterwards;
  * - sign-up, change-password, reset-password: the password policy on the new password;
+ * - password reset by email is not offered: its endpoints answer 404 PASSWORD_RESET_UNAVAILABLE;
  * - /change-password always revokes every other session (Better Auth also rotates the
  *   current one); /change-email needs a session younger than five minutes;
  * - /list-sessions is closed: it hands page scripts every session's token.
@@ -134,7 +135,7 @@ export function createAuthSecurity(deps: AuthSecurityDeps) {
 
   const signInBefore = async (ctx: AuthHookContext, email: string, client: ClientInfo) => {
     const reservation =
-      (await deps.run((tx) => reserveAccountAttempt(tx, email, deps.lockout))) ??
+      (await deps.run((tx) => reserveAccountAttempt(tx, { email }, deps.lockout))) ??
       (await reserveUnknownAttempt(
         deps.attempts,
         attemptKey(deps.secret, email),
@@ -177,7 +178,7 @@ export function createAuthSecurity(deps: AuthSecurityDeps) {
     if (!isAPIError(returned)) return;
     if (returned.statusCode !== 401) {
       // No verdict on the password (the hasher was busy, ...): the attempt does not count.
-      const released = await deps.run((tx) => releaseAccountAttempt(tx, email, deps.lockout));
+      const released = await deps.run((tx) => releaseAccountAttempt(tx, { email }, deps.lockout));
       if (!released)
         await deps.attempts
           .release(attemptKey(deps.secret, email), deps.lockout.threshold)
@@ -232,7 +233,12 @@ export function createAuthSecurity(deps: AuthSecurityDeps) {
             str(body.organizationName),
           ]);
         case '/reset-password':
-          return checkNewPassword(ctx.path, body, []);
+          // The policy still answers first, so it stays wired when reset emails are added.
+          await checkNewPassword(ctx.path, body, []);
+          throw resetUnavailable();
+        case '/request-password-reset':
+        case '/reset-password/:token':
+          throw resetUnavailable();
         case '/change-password':
           await checkNewPassword(ctx.path, body, current ? [current.email, current.name] : []);
           // A new password ends every other session, whatever the client asked for.

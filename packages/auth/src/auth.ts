@@ -16,6 +16,7 @@ import {
   PASSWORD_MIN,
   type PasswordHasher,
 } from './password.ts';
+import { passwordGuard } from './password-guard.ts';
 import { SSO_CALLBACK_PATH } from './sso/context.ts';
 import type { SsoIssuers } from './sso/issuers.ts';
 import { ssoPlugin } from './sso/plugin.ts';
@@ -55,6 +56,7 @@ export function createAuth({ db, config, hasher, log, attempts, sso }: AuthDeps)
   const store = createAuthStore(db);
   // Lockout, password policy, session limits and sign-in audit (auth-security.ts).
   const security = authSecurityFor({ db, config, run: store.run, log, attempts });
+  const lockoutPolicy = { threshold: config.LOCKOUT_THRESHOLD, minutes: config.LOCKOUT_MINUTES };
 
   const emailTaken = async (email: string): Promise<boolean> => {
     const rows = await store.run((tx) =>
@@ -98,17 +100,19 @@ export function createAuth({ db, config, hasher, log, attempts, sso }: AuthDeps)
       },
     },
     // TOTP second factor with hashed recovery codes and replay protection (mfa/plugins.ts);
-    // per-organisation OpenID Connect single sign-on (sso/plugin.ts).
+    // per-organisation OpenID Connect single sign-on (sso/plugin.ts); the current-password
+    // lockout (password-guard.ts), last so that every other hook has accepted a request first.
     plugins: [
       ...mfaPlugins({
         db,
         run: store.run,
         authSecret: config.AUTH_SECRET,
         issuer: config.MFA_ISSUER,
-        lockout: { threshold: config.LOCKOUT_THRESHOLD, minutes: config.LOCKOUT_MINUTES },
+        lockout: lockoutPolicy,
         log,
       }),
       ssoPlugin({ db, ...sso, publicUrl: config.PUBLIC_URL, log }),
+      passwordGuard({ db, run: store.run, lockout: lockoutPolicy, log }),
     ],
     user: { modelName: 'users' },
     account: { modelName: 'accounts' },

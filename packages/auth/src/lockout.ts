@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Tx } from '@platform/db';
-import { sql } from 'drizzle-orm';
+import { APIError } from 'better-auth/api';
+import { type SQL, sql } from 'drizzle-orm';
 import { LRUCache } from 'lru-cache';
 
 /**
@@ -12,6 +13,8 @@ import { LRUCache } from 'lru-cache';
  * while their hashes are being verified. The attempt that reaches the threshold starts the
  * lock and still gets its answer; every later one is refused unchecked. A right password
  * clears count and lock; an attempt that ended without a verdict (hasher busy) is handed back.
+ * Sign-in and every endpoint that asks a signed-in person for their current password
+ * (password-guard.ts) count toward the same lock: a stolen session cookie is no oracle.
  *
  * Unknown emails go through the same arithmetic in an AttemptStore (memory, or Redis shared by
  * every instance), keyed by an HMAC of the email, so "locked" never tells whether an account
@@ -26,10 +29,18 @@ export type Reservation =
 type Row = { id: string; count: number; retry_after: number | null };
 const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
 
-/** Counts one sign-in attempt against the account with this (lower-case) email, if any. */
+/** Which account an attempt is about: a sign-in names an email, a signed-in request a user id. */
+export type AccountMatch = { email: string } | { userId: string };
+const matching = (account: AccountMatch): SQL =>
+  'email' in account ? sql`email = ${account.email}` : sql`id = ${account.userId}`;
+
+/**
+ * Counts one password attempt against the account (by lower-case email, or by id for a
+ * signed-in request re-entering its password), if it exists.
+ */
 export async function reserveAccountAttempt(
   tx: Tx,
-  email: string,
+  account: AccountMatch,
   policy: LockoutPolicy,
 ): Promise<Reservation | null> {
   const lockSeconds = Math.round(policy.minutes * 60);
@@ -43,7 +54,7 @@ export async function reserveAccountAttempt(
           when (case when locked_until <= now() then 1 else failed_sign_ins + 1 end) >= ${policy.threshold}
             then now() + ${lockSeconds} * interval '1 second'
           else null end
-      where email = ${email}
+      where ${matching(account)}
       returning id, failed_sign_ins as count,
         ceil(extract(epoch from (locked_until - now())))::int as retry_after`),
   );
@@ -60,11 +71,11 @@ export async function clearAccountAttempts(tx: Tx, userId: string): Promise<void
 
 /**
  * An attempt that got no verdict on its password does not count (nor does the lock it started,
- * if it did). False when no account has this email.
+ * if it did). False when no such account exists.
  */
 export async function releaseAccountAttempt(
   tx: Tx,
-  email: string,
+  account: AccountMatch,
   policy: LockoutPolicy,
 ): Promise<boolean> {
   const rows = rowsOf<{ id: string }>(
@@ -72,7 +83,7 @@ export async function releaseAccountAttempt(
       update users set
         failed_sign_ins = greatest(failed_sign_ins - 1, 0),
         locked_until = case when failed_sign_ins - 1 < ${policy.threshold} then null else locked_until end
-       where email = ${email}
+       where ${matching(account)}
        returning id`),
   );
   return rows.length > 0;
@@ -87,6 +98,18 @@ function verdict(
   return count > policy.threshold
     ? { kind: 'locked', retryAfterSeconds: Math.max(1, retryAfterSeconds) }
     : { kind: 'proceed', userId, count };
+}
+
+/**
+ * The answer while an account is locked, wherever its password was asked for: the same for a
+ * locked account and a hammered unknown email.
+ */
+export function lockedError(retryAfterSeconds: number): APIError {
+  return new APIError(
+    'TOO_MANY_REQUESTS',
+    { code: 'TOO_MANY_ATTEMPTS', message: 'Too many wrong passwords; try again later' },
+    { 'retry-after': String(retryAfterSeconds) },
+  );
 }
 
 /**
@@ -110,12 +133,13 @@ export const ATTEMPT_WINDOW_SECONDS = 24 * 60 * 60;
 export function memoryAttemptStore(max = 100_000): AttemptStore {
   type Entry = { n: number; locked: boolean; expiresAt: number };
   const counts = new LRUCache<string, Entry>({ max });
-  const window = () => Date.now() + ATTEMPT_WINDOW_SECONDS * 1000;
+  // From the `now` the caller read: a second clock read could answer a TTL 1 s over the window.
+  const window = (now: number) => now + ATTEMPT_WINDOW_SECONDS * 1000;
   return {
     async attempt(key, threshold, lockSeconds) {
       const now = Date.now();
       let entry = counts.get(key);
-      if (!entry || entry.expiresAt <= now) entry = { n: 0, locked: false, expiresAt: window() };
+      if (!entry || entry.expiresAt <= now) entry = { n: 0, locked: false, expiresAt: window(now) };
       entry.n += 1;
       if (entry.n >= threshold && !entry.locked) {
         entry.locked = true;
@@ -130,7 +154,7 @@ export function memoryAttemptStore(max = 100_000): AttemptStore {
       entry.n -= 1;
       if (entry.locked && entry.n < threshold) {
         entry.locked = false;
-        entry.expiresAt = window();
+        entry.expiresAt = window(Date.now());
       }
     },
   };
