@@ -2,6 +2,17 @@ import WebSocket from 'ws';
 
 export type Frame = Record<string, unknown> & { type: string };
 
+/** A refused upgrade: its status, headers and JSON body (message: `upgrade refused: <status>`). */
+export class UpgradeRefused extends Error {
+  constructor(
+    readonly status: number,
+    readonly headers: Record<string, string | string[] | undefined>,
+    readonly body: string,
+  ) {
+    super(`upgrade refused: ${status}`);
+  }
+}
+
 /** A /ws client for tests: records every frame and waits for the ones a test expects. */
 export class TestSocket {
   readonly frames: Frame[] = [];
@@ -23,7 +34,7 @@ export class TestSocket {
   /** Opens a socket; rejects with the HTTP status when the upgrade is refused. */
   static open(
     url: string,
-    opts: { cookie?: string; origin?: string; token?: string } = {},
+    opts: { cookie?: string; origin?: string; token?: string; authorization?: string } = {},
   ): Promise<TestSocket> {
     const target = new URL('/ws', url.replace(/^http/, 'ws'));
     if (opts.token) target.searchParams.set('token', opts.token);
@@ -31,14 +42,20 @@ export class TestSocket {
       headers: {
         ...(opts.cookie ? { cookie: opts.cookie } : {}),
         ...(opts.origin ? { origin: opts.origin } : {}),
+        ...(opts.authorization ? { authorization: opts.authorization } : {}),
       },
     });
     return new Promise((resolve, reject) => {
       const socket = new TestSocket(ws);
       ws.once('open', () => resolve(socket));
-      ws.once('unexpected-response', (_req, res) =>
-        reject(new Error(`upgrade refused: ${res.statusCode}`)),
-      );
+      ws.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => {
+          body += chunk.toString();
+        });
+        res.on('end', () => reject(new UpgradeRefused(res.statusCode ?? 0, res.headers, body)));
+        res.on('error', () => reject(new UpgradeRefused(res.statusCode ?? 0, res.headers, body)));
+      });
       ws.once('error', reject);
     });
   }

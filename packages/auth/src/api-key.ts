@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type ApiKeyRecord, type Database, schema } from '@platform/db';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import { LRUCache } from 'lru-cache';
 import type { Identity } from './identity.ts';
 
@@ -155,4 +155,35 @@ export function createApiKeyResolver(
   };
 
   return Object.assign(resolve, { forget });
+}
+
+/**
+ * Of these keys of one tenant, the ones that still authenticate, read afresh (no cache) in one
+ * query: not revoked, not expired, and their creator still a member of the tenant. For
+ * connections that outlive a request (a /ws socket's heartbeat), so a revocation on any
+ * instance, or the creator's departure, is seen at the next check.
+ */
+export async function liveApiKeys(
+  db: Database,
+  tenantId: string,
+  keyIds: readonly string[],
+): Promise<Set<string>> {
+  if (keyIds.length === 0) return new Set();
+  const k = schema.apiKeys;
+  const m = schema.memberships;
+  const rows = await db.withTenant(tenantId, (tx) =>
+    tx
+      .select({ id: k.id })
+      .from(k)
+      .innerJoin(m, and(eq(m.tenantId, k.tenantId), eq(m.userId, k.createdBy)))
+      .where(
+        and(
+          eq(k.tenantId, tenantId),
+          inArray(k.id, [...keyIds]),
+          isNull(k.revokedAt),
+          or(isNull(k.expiresAt), gt(k.expiresAt, sql`now()`)),
+        ),
+      ),
+  );
+  return new Set(rows.map((r) => r.id));
 }

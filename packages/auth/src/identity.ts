@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Database } from '@platform/db';
 import { LRUCache } from 'lru-cache';
 import type { Auth } from './auth.ts';
-import { liveSession, type SessionPolicy } from './session-policy.ts';
+import { liveSession, liveTokens, type SessionPolicy } from './session-policy.ts';
 
 /** Who is calling: from the session cookie or an API key, never from request input. */
 export type Identity = {
@@ -35,7 +35,16 @@ export type IdentityResolver = {
    * activity (it does not move the idle timeout): for connections that outlive a request.
    */
   alive(cookieHeader: string | undefined): Promise<boolean>;
+  /**
+   * Which of these Cookie headers still carry a live session: `alive` for many at once, in one
+   * auth transaction (one statement per SESSION_BATCH sessions), each session read once however
+   * many headers name it. For the heartbeat of every socket an instance holds.
+   */
+  aliveAll(cookieHeaders: readonly string[]): Promise<Set<string>>;
 };
+
+/** Sessions checked per statement by aliveAll (bounded bind parameters per query). */
+const SESSION_BATCH = 1_000;
 
 function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
@@ -109,5 +118,23 @@ export async function createIdentityResolver(
     if (!token) return false;
     return !!(await db.withAuth((tx) => liveSession(tx, token, opts.policy, { touch: false })));
   };
-  return Object.assign(resolve, { invalidate: () => cache?.clear(), alive });
+  const aliveAll = async (cookieHeaders: readonly string[]) => {
+    const tokenOf = new Map<string, string>();
+    for (const header of new Set(cookieHeaders)) {
+      const raw = readCookie(header, cookieName);
+      const token = raw ? verifiedToken(raw, secret) : undefined;
+      if (token) tokenOf.set(header, token);
+    }
+    const tokens = [...new Set(tokenOf.values())];
+    if (tokens.length === 0) return new Set<string>();
+    const live = await db.withAuth(async (tx) => {
+      const out = new Set<string>();
+      for (let i = 0; i < tokens.length; i += SESSION_BATCH)
+        for (const t of await liveTokens(tx, tokens.slice(i, i + SESSION_BATCH), opts.policy))
+          out.add(t);
+      return out;
+    });
+    return new Set([...tokenOf].filter(([, token]) => live.has(token)).map(([header]) => header));
+  };
+  return Object.assign(resolve, { invalidate: () => cache?.clear(), alive, aliveAll });
 }

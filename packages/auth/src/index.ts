@@ -6,6 +6,7 @@ export {
   bearerApiKey,
   createApiKeyResolver,
   hashApiKey,
+  liveApiKeys,
   newApiKey,
 } from './api-key.ts';
 export { type Auth, type AuthDeps, createAuth, type LogSink, trustedOrigins } from './auth.ts';

@@ -94,3 +94,38 @@ export async function liveSession(
     deadline: new Date(ends),
   };
 }
+
+/**
+ * Of these session tokens, the ones whose sessions are alive, in one statement: the heartbeat
+ * of every socket an instance holds costs one read however many sockets share a session. The
+ * same limits as liveSession, dead sessions deleted likewise, and nothing touched (a heartbeat
+ * is not the person's activity). Runs in the caller's auth-role transaction.
+ */
+export async function liveTokens(
+  tx: Tx,
+  tokens: readonly string[],
+  policy: SessionPolicy,
+): Promise<Set<string>> {
+  if (tokens.length === 0) return new Set();
+  const idle = policy.idleMinutes * 60;
+  const absolute = policy.absoluteHours * 3600;
+  const list = sql.join(
+    tokens.map((t) => sql`${t}`),
+    sql`, `,
+  );
+  const rows = rowsOf<{ token: string; alive: boolean }>(
+    await tx.execute(sql`
+      with checked as (
+        select s.id, s.token,
+               (s.expires_at > now()
+                 and s.created_at > now() - ${absolute} * interval '1 second'
+                 and s.last_seen_at > now() - ${idle} * interval '1 second') as alive
+          from auth_sessions s join users u on u.id = s.user_id
+         where s.token in (${list})
+      ), ended as (
+        delete from auth_sessions d using checked c where d.id = c.id and not c.alive
+      )
+      select token, alive from checked`),
+  );
+  return new Set(rows.filter((r) => r.alive === true).map((r) => r.token));
+}

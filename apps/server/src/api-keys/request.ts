@@ -7,7 +7,7 @@ import { requestSession } from '../request-session.ts';
 import { RestError } from '../rest/http.ts';
 import type { ApiKeyOutcome } from './auth.ts';
 
-/** Where API keys are accepted. (Not /ws: its browsers cannot send headers anyway.) */
+/** Where API keys are accepted over HTTP. (/ws takes them at its upgrade: realtime/gateway.ts.) */
 const ACCEPTED = /^\/(trpc|api\/v1)\//;
 
 const outcomes = new WeakMap<FastifyRequest, Promise<ApiKeyOutcome>>();

@@ -10,6 +10,7 @@ import {
   type ServerFrame,
 } from '@platform/realtime';
 import type { WebSocket } from 'ws';
+import type { KeySocket } from './api-key-socket.ts';
 import { TokenBucket } from './rate-limit.ts';
 
 export interface ConnectionLimits {
@@ -18,6 +19,12 @@ export interface ConnectionLimits {
   ratePerSecond: number;
   rateBurst: number;
 }
+
+/**
+ * What opened a member's socket and must still hold at every heartbeat (credential-check.ts):
+ * a session cookie, or an API key.
+ */
+export type Credential = { kind: 'session'; cookie: string } | { kind: 'api_key'; key: KeySocket };
 
 /** Close codes: 4008 slow consumer (resync), 1008 policy (flooding), 1001 going away. */
 export const CLOSE_SLOW = 4008;
@@ -42,6 +49,8 @@ export class Connection {
   /** Live events held back while a subscription's missed events are being replayed. */
   readonly held = new Map<string, BusEvent[]>();
   alive = true;
+  /** Null for visitors and the operator. */
+  credential: Credential | null = null;
   /** Settles when this socket's last send has been stored (sends are stored in order). */
   sendChain: Promise<void> = Promise.resolve();
   #cut = false;

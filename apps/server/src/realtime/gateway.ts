@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { assertMfaPolicy, DomainError } from '@platform/api';
+import { bearerApiKey, liveApiKeys } from '@platform/auth';
 import {
   type BusEvent,
   type ClientFrame,
@@ -12,8 +13,11 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import { WebSocketServer } from 'ws';
+import { INVALID_API_KEY } from '../api-keys/auth.ts';
 import type { Platform } from '../platform.ts';
-import { Connection } from './connection.ts';
+import { KeySocket } from './api-key-socket.ts';
+import { Connection, type Credential } from './connection.ts';
+import { CLOSE_CREDENTIAL_ENDED, createCredentialCheck } from './credential-check.ts';
 import { PresenceCoalescer } from './presence.ts';
 import { createPrincipalResolver, isRefusal, type Principal } from './principal.ts';
 import { forVisitor } from './redact.ts';
@@ -29,8 +33,20 @@ const keyOf = (tenantId: string, topic: Topic | string) => `${tenantId}|${topic}
 
 export type Gateway = {
   connections(): number;
+  /**
+   * Runs one heartbeat round's check of the member sockets' sessions and API keys now (the
+   * heartbeat runs it every interval); joins the round in progress if there is one.
+   */
+  checkCredentials(): Promise<void>;
   close(): Promise<void>;
 };
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The /ws gateway (realtime/gateway.ts). */
+    realtime: Gateway;
+  }
+}
 
 /**
  * The WebSocket endpoint at /ws. One connection carries subscriptions to many conversations
@@ -86,6 +102,7 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
     let memberFrame: Buffer | undefined;
     let visitorFrame: Buffer | undefined;
     const deliver = (c: Connection, key: string) => {
+      if (!receives(c, event)) return;
       const held = c.held.get(key);
       if (held) {
         held.push(event);
@@ -104,8 +121,14 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
     if (inbox) for (const c of inbox) deliver(c, keyOf(event.tenantId, 'tenant'));
   });
 
-  const sendEvent = (c: Connection, event: BusEvent) =>
-    c.sendRaw(eventFrame(c.audience === 'visitor' ? forVisitor(event) : event));
+  /** An API key hears only the resources its scopes read (the tenant topic mixes three). */
+  const receives = (c: Connection, event: BusEvent) =>
+    c.credential?.kind !== 'api_key' || c.credential.key.mayReceive(event);
+
+  const sendEvent = (c: Connection, event: BusEvent) => {
+    if (receives(c, event))
+      c.sendRaw(eventFrame(c.audience === 'visitor' ? forVisitor(event) : event));
+  };
 
   const belongsTo = (event: BusEvent, topic: Topic) =>
     event.topic === topic ||
@@ -268,6 +291,11 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
 
   async function handle(c: Connection, f: ClientFrame): Promise<void> {
     const rid = 'requestId' in f && f.requestId ? { requestId: f.requestId } : {};
+    // A key socket's frames are counted against the key's limit and held to its scopes first.
+    if (c.credential?.kind === 'api_key' && (await c.credential.key.admit(f)) === 'revoked') {
+      c.ws.close(CLOSE_CREDENTIAL_ENDED, 'api key no longer valid');
+      return;
+    }
     switch (f.type) {
       case 'ping':
         c.send({ v: 1, type: 'pong', ...rid });
@@ -374,10 +402,10 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
     }
   }
 
-  function accept(principal: Principal, ws: import('ws').WebSocket, cookie?: string) {
+  function accept(principal: Principal, ws: import('ws').WebSocket, credential: Credential | null) {
     const c = new Connection(ws, principal.actor, principal.audience, limits, cleanup);
+    c.credential = credential;
     connections.add(c);
-    if (cookie) sessionCookies.set(c, cookie);
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
         c.error({ code: 'bad_frame', message: 'Frames must be JSON text' });
@@ -413,14 +441,57 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
     });
   }
 
-  function refuse(socket: Duplex, status: number, body: Record<string, unknown>) {
+  function refuse(
+    socket: Duplex,
+    status: number,
+    body: Record<string, unknown>,
+    headers: Record<string, string> = {},
+  ) {
     const json = JSON.stringify(body);
     const reason =
-      { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' }[
-        status
-      ] ?? 'Error';
+      {
+        400: 'Bad Request',
+        401: 'Unauthorized',
+        403: 'Forbidden',
+        429: 'Too Many Requests',
+        503: 'Service Unavailable',
+      }[status] ?? 'Error';
+    const extra = Object.entries(headers)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
     socket.end(
-      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n${extra}Connection: close\r\n\r\n${json}`,
+    );
+  }
+
+  /**
+   * An upgrade with `Authorization: Bearer sk_...`: judged by the key alone. The key counts one
+   * request against its per-minute limit (429 with Retry-After over it), and its creator must
+   * still be a member. Unknown, malformed, revoked and expired keys, and keys whose creator
+   * left, get one answer (401 Invalid API key). No Origin check: a key is no ambient
+   * credential (a browser never attaches one by itself), so a page elsewhere cannot ride it.
+   */
+  async function upgradeWithKey(key: string, req: IncomingMessage, socket: Duplex, head: Buffer) {
+    const outcome = await platform.apiKeys.check(key);
+    if (outcome.ok) {
+      const { tenantId, keyId } = outcome.principal;
+      if (!(await liveApiKeys(platform.db, tenantId, [keyId])).has(keyId))
+        return refuse(socket, 401, { error: { code: 'unauthorized', message: INVALID_API_KEY } });
+      const keySocket = new KeySocket(key, outcome.principal, platform.apiKeys);
+      return wss.handleUpgrade(req, socket, head, (ws) =>
+        accept(keySocket.toPrincipal(), ws, { kind: 'api_key', key: keySocket }),
+      );
+    }
+    return refuse(
+      socket,
+      outcome.status,
+      {
+        error: {
+          code: outcome.status === 429 ? 'rate_limited' : 'unauthorized',
+          message: outcome.message,
+        },
+      },
+      outcome.retryAfter ? { 'Retry-After': String(outcome.retryAfter) } : {},
     );
   }
 
@@ -435,6 +506,25 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
       return refuse(socket, 503, {
         error: { code: 'unavailable', message: 'Server is shutting down' },
       });
+    // A key in the URL would be written to access logs and proxies' histories: refused
+    // whatever it is (valid or not), so nothing about it is confirmed.
+    if (url.searchParams.get('token')?.startsWith('sk_'))
+      return refuse(socket, 401, {
+        error: {
+          code: 'unauthorized',
+          message: 'Send API keys in the Authorization header (Bearer), never in the URL',
+        },
+      });
+    // A key beside a session cookie (or a visitor token) decides alone, as on /trpc and /api/v1:
+    // the cookie is neither read nor kept, so it adds no authority and no Origin check applies.
+    const apiKey = bearerApiKey(req.headers.authorization);
+    if (apiKey) {
+      upgradeWithKey(apiKey, req, socket, head).catch((err: unknown) => {
+        log.error({ err }, 'websocket api key authentication failed');
+        refuse(socket, 503, { error: { code: 'unavailable', message: 'Try again shortly' } });
+      });
+      return;
+    }
     resolvePrincipal(
       {
         cookie: req.headers.cookie,
@@ -455,7 +545,9 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
           !url.searchParams.get('token')
             ? req.headers.cookie
             : undefined;
-        wss.handleUpgrade(req, socket, head, (ws) => accept(principal, ws, cookie));
+        wss.handleUpgrade(req, socket, head, (ws) =>
+          accept(principal, ws, cookie ? { kind: 'session', cookie } : null),
+        );
       })
       .catch((err: unknown) => {
         log.error({ err }, 'websocket authentication failed');
@@ -465,18 +557,21 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
 
   app.server.on('upgrade', onUpgrade);
 
-  // A socket opened with a session cookie lives only as long as the session: signed out,
-  // revoked, or past its idle or absolute limit, it is closed (4401) at the next heartbeat.
-  const sessionCookies = new WeakMap<Connection, string>();
-  const checkSession = (c: Connection) => {
-    const cookie = sessionCookies.get(c);
-    if (!cookie) return;
-    platform.identity.alive(cookie).then(
-      (alive) => {
-        if (!alive) c.ws.close(4401, 'session ended');
-      },
-      (err: unknown) => log.warn({ err }, 'websocket session check failed'),
-    );
+  // A socket opened with a session cookie lives only as long as the session (signed out,
+  // revoked, or past its idle or absolute limit), one opened with an API key as long as the
+  // key (revoked, expired, or its creator gone): closed (4401) at the next heartbeat. One round
+  // checks every socket in batches (credential-check.ts); rounds never overlap.
+  const credentialCheck = createCredentialCheck({
+    identity: platform.identity,
+    db: platform.db,
+    log,
+  });
+  let round: Promise<void> | undefined;
+  const checkCredentials = () => {
+    round ??= credentialCheck(connections).finally(() => {
+      round = undefined;
+    });
+    return round;
   };
 
   // Heartbeats: a ping each interval; a connection that did not answer the last one is dropped.
@@ -489,13 +584,16 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
       }
       c.alive = false;
       c.ws.ping();
-      checkSession(c);
     }
+    checkCredentials().catch((err: unknown) =>
+      log.warn({ err }, 'websocket credential check failed'),
+    );
   }, heartbeatMs);
   heartbeat.unref();
 
   const gateway: Gateway = {
     connections: () => connections.size,
+    checkCredentials,
     close: async () => {
       closing = true;
       clearInterval(heartbeat);
@@ -511,5 +609,6 @@ export function attachGateway(app: FastifyInstance, platform: Platform): Gateway
     },
   };
   app.addHook('preClose', async () => gateway.close());
+  app.decorate('realtime', gateway);
   return gateway;
 }
