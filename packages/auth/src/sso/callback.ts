@@ -5,13 +5,14 @@ import * as oidc from 'openid-client';
 import { z } from 'zod';
 import { clientInfo } from '../client-info.ts';
 import { profileOf, type SsoProfile } from './claims.ts';
+import { misconfigured, openClientSecret } from './client-secret.ts';
 import { callbackUrl, type EndpointContext, headersOf, type SsoDeps } from './context.ts';
 import { emailDomain } from './domains.ts';
 import { refuse, SsoRefusal, ssoError } from './errors.ts';
+import { describeFailure, providerUnreachable, refusedAddress } from './failures.ts';
 import { type PendingSignIn, readPending, STATE_COOKIE, stateIdentifier } from './flow-state.ts';
 import { auditInTenant, ensureMembership } from './membership.ts';
 import { DEFAULT_RETURN_PATH } from './return-to.ts';
-import { ssoSecretContext } from './secrets.ts';
 import { resolveSsoUser } from './users.ts';
 
 const email = z.email().max(254);
@@ -58,6 +59,14 @@ async function takePending(ctx: EndpointContext, state: string | undefined) {
   return pending;
 }
 
+const unreachable = () =>
+  refuse(
+    'provider_unreachable',
+    'BAD_GATEWAY',
+    'SSO_PROVIDER_UNREACHABLE',
+    'The identity provider could not be reached; try again shortly',
+  );
+
 /** The code exchanged and the ID token validated (issuer, audience, expiry, nonce, PKCE). */
 async function exchange(
   ctx: EndpointContext,
@@ -66,25 +75,29 @@ async function exchange(
   pending: PendingSignIn,
   state: string,
 ): Promise<SsoProfile> {
+  const clientSecret = openClientSecret(deps, conn);
+  if (clientSecret === null) throw misconfigured();
+  // Logged at warn for operators: which connection, and the errors' names, codes and messages.
+  const logFailure = (err: unknown, step: string) =>
+    deps.log.warn(
+      { connectionId: conn.connectionId, step, failure: describeFailure(err) },
+      refusedAddress(err)
+        ? `sso ${step} refused: the issuer resolves to a link-local or cloud metadata address`
+        : step === 'discovery' || providerUnreachable(err)
+          ? `sso ${step} failed: the identity provider could not be reached`
+          : `sso ${step} failed: the identity provider refused, or its answer failed verification`,
+    );
   let config: oidc.Configuration;
   try {
     config = await deps.issuers.configuration({
       connectionId: conn.connectionId,
       issuer: conn.issuer,
       clientId: conn.clientId,
-      clientSecret: deps.secrets.decrypt(
-        conn.clientSecretEncrypted ?? '',
-        ssoSecretContext(conn.tenantId, conn.connectionId),
-      ),
+      clientSecret,
     });
   } catch (err) {
-    deps.log.warn({ err, connectionId: conn.connectionId }, 'sso discovery failed');
-    throw refuse(
-      'provider_unreachable',
-      'BAD_GATEWAY',
-      'SSO_PROVIDER_UNREACHABLE',
-      'The identity provider could not be reached; try again shortly',
-    );
+    logFailure(err, 'discovery');
+    throw unreachable();
   }
   // The URL the provider redirected to, with its parameters as received (code, state, iss).
   const current = new URL(callbackUrl(deps.publicUrl));
@@ -98,7 +111,8 @@ async function exchange(
     });
     return await profileOf(config, tokens);
   } catch (err) {
-    deps.log.warn({ err, connectionId: conn.connectionId }, 'sso code exchange refused');
+    logFailure(err, 'code exchange');
+    if (providerUnreachable(err)) throw unreachable();
     if (err instanceof oidc.ResponseBodyError || err instanceof oidc.AuthorizationResponseError)
       throw refuse(
         `provider_error:${shown(err.error)}`,
@@ -114,12 +128,7 @@ async function exchange(
         'SSO_INVALID_RESPONSE',
         'The identity provider’s answer failed verification (ID token, nonce or issuer); start the sign-in again',
       );
-    throw refuse(
-      'provider_unreachable',
-      'BAD_GATEWAY',
-      'SSO_PROVIDER_UNREACHABLE',
-      'The identity provider could not be reached; try again shortly',
-    );
+    throw unreachable();
   }
 }
 
@@ -160,7 +169,8 @@ function acceptedEmail(conn: SsoConnectionRecord, profile: SsoProfile): string {
  * ID token and email, finds or provisions the person (users.ts), makes them a member of the
  * connection's organisation at its default role if they are not one, and signs them in with
  * a session acting for that organisation. Every refusal is a 4xx naming the problem (502 when
- * the provider is unreachable), audited in the organisation's log once the state is known.
+ * the provider is unreachable, 503 when the connection's client secret cannot be read),
+ * audited in the organisation's log once the state is known.
  */
 export async function finishSignIn(ctx: EndpointContext, deps: SsoDeps) {
   const state = param(ctx.query, 'state');

@@ -1,8 +1,17 @@
 import { APIError } from 'better-auth/api';
 
-type Status = 'BAD_REQUEST' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'BAD_GATEWAY';
+type Status =
+  | 'BAD_REQUEST'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'BAD_GATEWAY'
+  | 'SERVICE_UNAVAILABLE';
 
-/** A refused single sign-on step: a 4xx (502 when the provider is unreachable) naming the problem. */
+/**
+ * A refused single sign-on step: a 4xx naming the problem; 502 when the provider cannot be
+ * reached, 503 when the connection is misconfigured (its client secret cannot be read).
+ */
 export const ssoError = (status: Status, code: string, message: string, field?: string) =>
   new APIError(status, { code, message, ...(field ? { field } : {}) });
 

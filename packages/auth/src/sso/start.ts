@@ -1,12 +1,13 @@
 import * as oidc from 'openid-client';
 import { z } from 'zod';
 import { firstIssue } from '../inputs.ts';
+import { misconfigured, openClientSecret } from './client-secret.ts';
 import { callbackUrl, type EndpointContext, type SsoDeps } from './context.ts';
 import { emailDomain } from './domains.ts';
 import { ssoError } from './errors.ts';
+import { describeFailure, refusedAddress } from './failures.ts';
 import { type PendingSignIn, STATE_COOKIE, STATE_SECONDS, stateIdentifier } from './flow-state.ts';
 import { sameOriginReturnTo } from './return-to.ts';
-import { ssoSecretContext } from './secrets.ts';
 
 const startInput = z.strictObject({
   email: z
@@ -37,10 +38,8 @@ export async function connectionForEmail(deps: SsoDeps, email: string) {
       'email: this domain’s single sign-on is not an OpenID Connect connection this server can use',
       'email',
     );
-  const clientSecret = deps.secrets.decrypt(
-    conn.clientSecretEncrypted,
-    ssoSecretContext(conn.tenantId, conn.connectionId),
-  );
+  const clientSecret = openClientSecret(deps, conn);
+  if (clientSecret === null) throw misconfigured().error;
   return { ...conn, clientSecret };
 }
 
@@ -79,7 +78,12 @@ export async function startSignIn(ctx: EndpointContext, deps: SsoDeps) {
       clientSecret: conn.clientSecret,
     });
   } catch (err) {
-    deps.log.warn({ err, connectionId: conn.connectionId }, 'sso discovery failed');
+    deps.log.warn(
+      { connectionId: conn.connectionId, failure: describeFailure(err) },
+      refusedAddress(err)
+        ? 'sso discovery refused: the issuer resolves to a link-local or cloud metadata address'
+        : 'sso discovery failed: the identity provider could not be reached',
+    );
     throw ssoError(
       'BAD_GATEWAY',
       'SSO_PROVIDER_UNREACHABLE',
