@@ -212,6 +212,11 @@ const probes: Probe[] = [
     input: (w) => ({ userId: w.b.member.userId }),
   },
   { path: 'users.revokeSessions', kind: 'mutation', input: (w) => ({ userId: w.b.owner.userId }) },
+  // Removal: B's people are not A's to remove, list or readmit (each is NOT_FOUND there).
+  { path: 'users.remove', kind: 'mutation', input: (w) => ({ userId: w.b.member.userId }) },
+  { path: 'users.remove', kind: 'mutation', input: (w) => ({ userId: w.b.owner.userId }) },
+  { path: 'users.removed', kind: 'query', input: () => ({ limit: 200 }) },
+  { path: 'users.readmit', kind: 'mutation', input: (w) => ({ userId: w.b.member.userId }) },
   { path: 'apiKeys.list', kind: 'query' },
   { path: 'apiKeys.create', kind: 'mutation', input: () => ({ name: 'Spy', scopes: ['admin'] }) },
   { path: 'apiKeys.revoke', kind: 'mutation', input: (w) => ({ id: w.b.apiKeyId }) },

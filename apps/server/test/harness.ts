@@ -35,7 +35,7 @@ export type Harness = {
    * A new person who joins the owner's organisation with this role; the returned cookie acts for
    * that organisation (signing in again puts the session in the newest membership).
    */
-  joinAs(owner: Account, role: 'admin' | 'member'): Promise<Account>;
+  joinAs(owner: Account, role: 'admin' | 'member' | 'viewer'): Promise<Account>;
   post(url: string, body: unknown, cookie?: string): Promise<Reply>;
   query(path: string, cookie?: string, input?: unknown): Promise<Reply>;
   mutate(path: string, cookie: string | undefined, input: unknown): Promise<Reply>;

@@ -14,15 +14,16 @@ const procedures = Object.entries(appRouter._def.procedures).map(([path, procedu
   path,
   type: (procedure as { _def: { type: 'query' | 'mutation' } })._def.type,
 }));
-const roles = ['member', 'admin', 'owner'] as const;
+const roles = ['viewer', 'member', 'admin', 'owner'] as const;
 type Caller = 'anonymous' | (typeof roles)[number];
-const RANK: Record<Caller, number> = { anonymous: 0, member: 1, admin: 2, owner: 3 };
+const RANK: Record<Caller, number> = { anonymous: 0, viewer: 1, member: 2, admin: 3, owner: 4 };
 const NEEDS: Record<Permission, number> = {
   public: 0,
   'signed-in': 1,
-  member: 1,
-  admin: 2,
-  owner: 3,
+  viewer: 1,
+  member: 2,
+  admin: 3,
+  owner: 4,
 };
 
 it('declares a permission for every procedure, and none for procedures that do not exist', () => {
@@ -40,6 +41,7 @@ describe.each(testDrivers())('permission matrix (%s)', (driver) => {
     accounts.owner = await h.signUp('Matrix Org');
     accounts.admin = await h.joinAs(accounts.owner, 'admin');
     accounts.member = await h.joinAs(accounts.owner, 'member');
+    accounts.viewer = await h.joinAs(accounts.owner, 'viewer');
   }, 60_000);
   afterAll(() => h?.close());
 

@@ -170,6 +170,41 @@ describe.each(testDrivers())('single sign-on over OpenID Connect (%s)', (driver)
     });
   });
 
+  it('does not provision again someone an admin removed, until readmitted', async () => {
+    const email = person(`rex-${tag}`, { email: `rex@${domain}`, email_verified: true });
+    const first = await signIn(email);
+    expect(first.reply.statusCode, first.reply.body).toBe(302);
+    const rex = data<{ id: string }>(await h.query('users.me', cookieOf(first.reply)));
+    const removed = await h.mutate('users.remove', owner.cookie, { userId: rex.id });
+    expect(removed.status, removed.raw.body).toBe(200);
+    expect((await h.query('users.me', cookieOf(first.reply))).status).toBe(401);
+
+    const again = await signIn(email);
+    expect(again.reply.statusCode, again.reply.body).toBe(403);
+    expect(JSON.parse(again.reply.body)).toMatchObject({ code: 'SSO_MEMBER_REMOVED' });
+    expect(cookieOf(again.reply)).toBeFalsy();
+    const [member] = await h.t.ownerQuery(
+      'select 1 from memberships where tenant_id = $1 and user_id = $2',
+      [owner.tenantId, rex.id],
+    );
+    expect(member).toBeUndefined();
+    expect(
+      (await auditOf(owner.tenantId, 'auth.sso_sign_in_failed')).some(
+        (e) => e.metadata.reason === 'removed_by_admin',
+      ),
+    ).toBe(true);
+
+    const readmitted = await h.mutate('users.readmit', owner.cookie, { userId: rex.id });
+    expect(readmitted.status, readmitted.raw.body).toBe(200);
+    const back = await signIn(email);
+    expect(back.reply.statusCode, back.reply.body).toBe(302);
+    expect(data(await h.query('users.me', cookieOf(back.reply)))).toMatchObject({
+      id: rex.id,
+      tenantId: owner.tenantId,
+      role: 'member',
+    });
+  });
+
   it('lands on a same-origin returnTo, and refuses another origin', async () => {
     const email = person(`carol-${tag}`, { email: `carol@${domain}`, email_verified: true });
     const { reply } = await signIn(email, { returnTo: '/dashboard/settings?tab=sso' });

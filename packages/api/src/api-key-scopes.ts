@@ -87,7 +87,7 @@ export function assertKeyMay(
 export const assertKeyMayCall = (grant: ApiKeyGrant, path: string, type: string) =>
   assertKeyMay(grant, path.split('.')[0] ?? '', type === 'query' ? 'read' : 'write', path);
 
-const RANK: Record<MemberRole, number> = { member: 0, admin: 1, owner: 2 };
+const RANK: Record<MemberRole, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
 
 /**
  * The role a key acts with in its tenant: admin with the `admin` scope, else member, and

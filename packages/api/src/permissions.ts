@@ -5,12 +5,15 @@ import type { MemberRole } from './procedures.ts';
  * an unlisted one, and a test fails on it), with the least that calling it takes:
  * - `public`: anyone;
  * - `signed-in`: a session (or API key) with or without an organisation;
- * - `member`, `admin`, `owner`: that role or a higher one in the caller's organisation.
+ * - `viewer`, `member`, `admin`, `owner`: that role or a higher one in the caller's
+ *   organisation. A viewer (auditors, stakeholders) reads what a member reads and changes
+ *   nothing of the organisation's: no questions to the assistant (they spend its budget), no
+ *   conversations; they keep their own rights (sessions, their GDPR export and erasure).
  * Visitors of a widget never reach tRPC (they use /api/v1 with their token).
  */
 export type Permission = 'public' | 'signed-in' | MemberRole;
 
-const RANK: Record<MemberRole, number> = { member: 1, admin: 2, owner: 3 };
+const RANK: Record<MemberRole, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
 
 /** Whether `role` holds at least `needed`. */
 export const roleAllows = (role: MemberRole, needed: Permission): boolean =>
@@ -18,26 +21,29 @@ export const roleAllows = (role: MemberRole, needed: Permission): boolean =>
 
 export const PERMISSIONS: Record<string, Permission> = {
   // The organisation and its people
-  'tenants.current': 'member',
-  'users.me': 'member',
-  'users.list': 'member',
+  'tenants.current': 'viewer',
+  'users.me': 'viewer',
+  'users.list': 'viewer',
   'users.updateRole': 'admin',
+  'users.remove': 'admin',
+  'users.removed': 'admin',
+  'users.readmit': 'admin',
 
   // Knowledge
-  'knowledge.list': 'member',
-  'knowledge.get': 'member',
-  'knowledge.search': 'member',
+  'knowledge.list': 'viewer',
+  'knowledge.get': 'viewer',
+  'knowledge.search': 'viewer',
   'knowledge.upload': 'admin',
   'knowledge.update': 'admin',
   'knowledge.remove': 'admin',
-  'collections.list': 'member',
+  'collections.list': 'viewer',
   'collections.create': 'admin',
   'collections.remove': 'admin',
 
   // The assistant
-  'personalities.list': 'member',
-  'personalities.get': 'member',
-  'personalities.versions': 'member',
+  'personalities.list': 'viewer',
+  'personalities.get': 'viewer',
+  'personalities.versions': 'viewer',
   'personalities.create': 'admin',
   'personalities.update': 'admin',
   'personalities.remove': 'admin',
@@ -45,11 +51,11 @@ export const PERMISSIONS: Record<string, Permission> = {
   'ai.answer': 'member',
 
   // Money
-  'costs.summary': 'member',
-  'costs.events': 'member',
-  'budgets.get': 'member',
+  'costs.summary': 'viewer',
+  'costs.events': 'viewer',
+  'budgets.get': 'viewer',
   'budgets.set': 'admin',
-  'alerts.list': 'member',
+  'alerts.list': 'viewer',
   'alerts.ack': 'admin',
   'providerKeys.list': 'admin',
   'providerKeys.set': 'admin',
@@ -57,9 +63,9 @@ export const PERMISSIONS: Record<string, Permission> = {
 
   // Conversations
   'conversations.create': 'member',
-  'conversations.get': 'member',
-  'conversations.list': 'member',
-  'conversations.messages': 'member',
+  'conversations.get': 'viewer',
+  'conversations.list': 'viewer',
+  'conversations.messages': 'viewer',
   'conversations.requestHuman': 'member',
   'conversations.claim': 'member',
   'conversations.release': 'member',
@@ -67,14 +73,14 @@ export const PERMISSIONS: Record<string, Permission> = {
   'conversations.reopen': 'member',
   'conversations.tag': 'member',
   'conversations.rate': 'member',
-  'conversations.handoffRules': 'member',
+  'conversations.handoffRules': 'viewer',
   'conversations.setHandoffRules': 'admin',
   'chat.send': 'member',
   'chat.stop': 'member',
 
   // The website widget
-  'widgets.list': 'member',
-  'widgets.get': 'member',
+  'widgets.list': 'viewer',
+  'widgets.get': 'viewer',
   'widgets.create': 'admin',
   'widgets.update': 'admin',
   'widgets.remove': 'admin',
@@ -106,10 +112,10 @@ export const PERMISSIONS: Record<string, Permission> = {
   'audit.export': 'admin',
 
   // GDPR: one's own export and erasure; the organisation's (admins export, owners erase)
-  'privacy.requests': 'member',
-  'privacy.requestExport': 'member',
-  'privacy.requestDeletion': 'member',
-  'privacy.cancelDeletion': 'member',
+  'privacy.requests': 'viewer',
+  'privacy.requestExport': 'viewer',
+  'privacy.requestDeletion': 'viewer',
+  'privacy.cancelDeletion': 'viewer',
   'privacy.tenantRequests': 'admin',
   'privacy.requestTenantExport': 'admin',
   'privacy.requestTenantDeletion': 'owner',

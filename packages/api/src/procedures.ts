@@ -11,8 +11,9 @@ export type MemberRole = (typeof schema.memberRoles)[number];
 /**
  * The permission matrix (permissions.ts), applied to every procedure before its input is read:
  * an undeclared procedure is refused outright (fail closed), a non-public one needs a caller,
- * and an admin or owner one the role, read here so that nothing of the procedure runs for a
- * caller below it. `member` procedures check membership in their own tenant transaction.
+ * and a member, admin or owner one the role, read here so that nothing of the procedure runs
+ * for a caller below it (one short read; the procedure checks again in its own transaction).
+ * `viewer` procedures, open to every member, check membership in their own transaction.
  */
 export const publicProcedure = baseProcedure.use(async ({ ctx, next, path, type }) => {
   const needed = PERMISSIONS[path];
@@ -22,7 +23,7 @@ export const publicProcedure = baseProcedure.use(async ({ ctx, next, path, type 
   if (!identity) throw new DomainError('UNAUTHORIZED', 'Sign in first');
   // A key's scopes first: what it may not touch is refused as such, whatever its role.
   if (identity.apiKey) assertKeyMayCall(identity.apiKey, path, type);
-  if (needed === 'admin' || needed === 'owner') {
+  if (needed === 'member' || needed === 'admin' || needed === 'owner') {
     const role = await inCallerTenant(ctx.db, identity, async (_tx, _tenantId, r) => r, {
       mfaExempt: true,
     });

@@ -15,7 +15,7 @@ export type SsoConnectionRecord = {
   clientId: string;
   clientSecretEncrypted: string | null;
   samlMetadata: string | null;
-  defaultRole: 'member' | 'admin';
+  defaultRole: 'viewer' | 'member' | 'admin';
   /** Only from the look-up by id (the callback checks the email's domain against them). */
   domains: string[];
 };
@@ -32,7 +32,8 @@ function recordOf(row: Row | undefined): SsoConnectionRecord | null {
     clientId: String(row.client_id),
     clientSecretEncrypted: row.client_secret_encrypted ? String(row.client_secret_encrypted) : null,
     samlMetadata: row.saml_metadata ? String(row.saml_metadata) : null,
-    defaultRole: row.default_role === 'admin' ? 'admin' : 'member',
+    defaultRole:
+      row.default_role === 'admin' ? 'admin' : row.default_role === 'viewer' ? 'viewer' : 'member',
     domains: (row.domains as string[] | null | undefined) ?? [],
   };
 }

@@ -26,12 +26,15 @@ export interface ConversationDeps {
 
 /**
  * Runs fn in the actor's tenant; a member's membership (and the tenant's MFA policy) is checked
- * in the same transaction.
+ * in the same transaction. Everything is a `write` unless the caller says it only reads, so a
+ * viewer (who may read conversations but not take part) is refused by default: whether over
+ * tRPC, REST or a socket, every conversation action comes through here.
  */
 export function inTenant<T>(
   deps: ConversationDeps,
   actor: Actor,
   fn: (tx: Tx, role: MemberRole | null) => Promise<T>,
+  access: 'read' | 'write' = 'write',
 ): Promise<T> {
   return deps.db.withTenant(
     actor.tenantId,
@@ -39,6 +42,12 @@ export function inTenant<T>(
       if (actor.kind === 'member' && !member)
         throw new DomainError('FORBIDDEN', 'You are not a member of this organisation');
       if (actor.kind === 'member') assertMfaPolicy(member);
+      if (actor.kind === 'member' && member?.role === 'viewer' && access === 'write')
+        throw new DomainError(
+          'FORBIDDEN',
+          'Viewers can read conversations but not take part in them',
+          'role',
+        );
       return fn(tx, member?.role ?? null);
     },
     actor.kind === 'member' ? { memberId: actor.userId } : {},

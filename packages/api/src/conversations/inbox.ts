@@ -82,30 +82,35 @@ export async function listConversations(
       or(lt(c.lastMessageAt, at), and(eq(c.lastMessageAt, at), lt(c.id, cursor.id))) as SQL,
     );
   }
-  return inTenant(deps, actor, async (tx) => {
-    const rows = await tx
-      .select()
-      .from(c)
-      .where(where.length ? and(...where) : undefined)
-      .orderBy(desc(c.lastMessageAt), desc(c.id))
-      .limit(limit + 1);
-    const page = rows.slice(0, limit);
-    const names = new Map<string, string | null>();
-    const items: ConversationView[] = [];
-    for (const row of page) {
-      const key = row.personalityId ?? 'default';
-      if (!names.has(key)) names.set(key, await assistantName(tx, row));
-      items.push(conversationView(row, names.get(key) ?? null));
-    }
-    const last = page.at(-1);
-    return {
-      items,
-      nextCursor:
-        rows.length > limit && last
-          ? encodeCursor({ at: last.lastMessageAt.toISOString(), id: last.id })
-          : null,
-    };
-  });
+  return inTenant(
+    deps,
+    actor,
+    async (tx) => {
+      const rows = await tx
+        .select()
+        .from(c)
+        .where(where.length ? and(...where) : undefined)
+        .orderBy(desc(c.lastMessageAt), desc(c.id))
+        .limit(limit + 1);
+      const page = rows.slice(0, limit);
+      const names = new Map<string, string | null>();
+      const items: ConversationView[] = [];
+      for (const row of page) {
+        const key = row.personalityId ?? 'default';
+        if (!names.has(key)) names.set(key, await assistantName(tx, row));
+        items.push(conversationView(row, names.get(key) ?? null));
+      }
+      const last = page.at(-1);
+      return {
+        items,
+        nextCursor:
+          rows.length > limit && last
+            ? encodeCursor({ at: last.lastMessageAt.toISOString(), id: last.id })
+            : null,
+      };
+    },
+    'read',
+  );
 }
 
 /** A conversation's messages, oldest first, after a message id when paging forward. */
@@ -115,21 +120,26 @@ export async function listMessages(
   conversationId: string,
   opts: { limit?: number; since?: Date } = {},
 ): Promise<MessageView[]> {
-  return inTenant(deps, actor, async (tx) => {
-    await loadConversation(tx, actor, conversationId);
-    const rows = await tx
-      .select()
-      .from(m)
-      .where(
-        and(
-          eq(m.sessionId, conversationId),
-          opts.since ? sql`${m.createdAt} >= ${opts.since.toISOString()}` : undefined,
-        ),
-      )
-      .orderBy(desc(m.createdAt), desc(m.id))
-      .limit(opts.limit ?? 200);
-    return rows
-      .reverse()
-      .map((r) => messageFor(r, actor.kind === 'visitor' ? 'visitor' : 'member'));
-  });
+  return inTenant(
+    deps,
+    actor,
+    async (tx) => {
+      await loadConversation(tx, actor, conversationId);
+      const rows = await tx
+        .select()
+        .from(m)
+        .where(
+          and(
+            eq(m.sessionId, conversationId),
+            opts.since ? sql`${m.createdAt} >= ${opts.since.toISOString()}` : undefined,
+          ),
+        )
+        .orderBy(desc(m.createdAt), desc(m.id))
+        .limit(opts.limit ?? 200);
+      return rows
+        .reverse()
+        .map((r) => messageFor(r, actor.kind === 'visitor' ? 'visitor' : 'member'));
+    },
+    'read',
+  );
 }

@@ -80,7 +80,12 @@ export async function getConversation(
   actor: Actor,
   id: string,
 ): Promise<ConversationView> {
-  return inTenant(deps, actor, async (tx) => viewOf(tx, await loadConversation(tx, actor, id)));
+  return inTenant(
+    deps,
+    actor,
+    async (tx) => viewOf(tx, await loadConversation(tx, actor, id)),
+    'read',
+  );
 }
 
 /**

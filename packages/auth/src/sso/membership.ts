@@ -1,4 +1,6 @@
 import { type AuditEntry, appendAudit, type Database, schema } from '@platform/db';
+import { and, eq } from 'drizzle-orm';
+import { refuse } from './errors.ts';
 
 type Client = Pick<AuditEntry, 'ipAddress' | 'userAgent'>;
 
@@ -10,10 +12,12 @@ export const isMember = (db: Database, tenantId: string, userId: string) =>
  * Just-in-time provisioning: makes the user a member of the connection's organisation at its
  * default role unless they already are one (any role stays as it is), audited as
  * `member.provisioned` in the same transaction. Answers whether a membership was created.
+ * Someone an admin removed (users.remove) is refused until readmitted: they still exist at
+ * the provider, and removing them must not last only until their next sign-in.
  */
 export function ensureMembership(
   db: Database,
-  conn: { tenantId: string; connectionId: string; defaultRole: 'member' | 'admin' },
+  conn: { tenantId: string; connectionId: string; defaultRole: 'viewer' | 'member' | 'admin' },
   userId: string,
   client: Client,
 ): Promise<boolean> {
@@ -21,6 +25,18 @@ export function ensureMembership(
     conn.tenantId,
     async (tx, member) => {
       if (member) return false;
+      const r = schema.membershipRemovals;
+      const [removed] = await tx
+        .select({ at: r.removedAt })
+        .from(r)
+        .where(and(eq(r.tenantId, conn.tenantId), eq(r.userId, userId)));
+      if (removed)
+        throw refuse(
+          'removed_by_admin',
+          'FORBIDDEN',
+          'SSO_MEMBER_REMOVED',
+          'An administrator removed you from this organisation; ask them to readmit you',
+        );
       const created = await tx
         .insert(schema.memberships)
         .values({ tenantId: conn.tenantId, userId, role: conn.defaultRole })

@@ -120,7 +120,7 @@ export const ssoConnections = pgTable(
     clientSecretEncrypted: text('client_secret_encrypted'),
     /** SAML: the IdP's metadata XML (certificate and endpoints). */
     samlMetadata: text('saml_metadata'),
-    defaultRole: text('default_role', { enum: ['member', 'admin'] })
+    defaultRole: text('default_role', { enum: ['viewer', 'member', 'admin'] })
       .notNull()
       .default('member'),
     enabled: boolean('enabled').notNull().default(true),

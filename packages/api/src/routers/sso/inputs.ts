@@ -42,7 +42,9 @@ const domains = z
   .transform((list) => [...new Set(list)]);
 
 /** Where people who sign in for the first time join; never owner. */
-const defaultRole = z.enum(['member', 'admin'], { message: 'must be member or admin' });
+const defaultRole = z.enum(['viewer', 'member', 'admin'], {
+  message: 'must be viewer, member or admin',
+});
 
 export const createInput = z.strictObject({
   name,

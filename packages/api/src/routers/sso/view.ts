@@ -29,21 +29,28 @@ type Row = {
   issuer: string;
   clientId: string;
   clientSecretEncrypted: string | null;
-  defaultRole: 'member' | 'admin';
+  defaultRole: 'viewer' | 'member' | 'admin';
   enabled: boolean;
   createdAt: Date;
   updatedAt: Date;
 };
 
-/** The last characters of the stored secret (null when none, or sealed under another key). */
-function secretHint(row: Row, cipher: KeyCipher): string | null {
-  if (!row.clientSecretEncrypted) return null;
+/**
+ * The last characters of the stored secret (null when none, or it cannot be opened), and
+ * whether a stored secret cannot be opened: sealed under a key since changed (AUTH_SECRET or
+ * PROVIDER_KEYS_SECRET rotated) or damaged. Sign-ins through it fail until an owner enters
+ * the secret again, so the admin page says so.
+ */
+function secretState(row: Row, cipher: KeyCipher) {
+  if (!row.clientSecretEncrypted) return { clientSecretHint: null, clientSecretUnreadable: false };
   try {
-    return keyHint(
-      cipher.decrypt(row.clientSecretEncrypted, ssoSecretContext(row.tenantId, row.id)),
+    const secret = cipher.decrypt(
+      row.clientSecretEncrypted,
+      ssoSecretContext(row.tenantId, row.id),
     );
+    return { clientSecretHint: keyHint(secret), clientSecretUnreadable: false };
   } catch {
-    return null;
+    return { clientSecretHint: null, clientSecretUnreadable: true };
   }
 }
 
@@ -59,7 +66,7 @@ export function connectionView(row: Row, cipher: KeyCipher, redirectUri: string 
     domains: row.domains,
     issuer: row.issuer,
     clientId: row.clientId,
-    clientSecretHint: secretHint(row, cipher),
+    ...secretState(row, cipher),
     defaultRole: row.defaultRole,
     enabled: row.enabled,
     redirectUri,
