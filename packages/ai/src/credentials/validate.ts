@@ -1,10 +1,17 @@
+import { ForbiddenAddressError } from '@platform/config';
 import type { ProviderName } from '../providers/model-ref.ts';
+import { outboundFetch } from '../providers/outbound-fetch.ts';
 
 const DEFAULT_BASE: Record<Exclude<ProviderName, 'offline' | 'compatible'>, string> = {
   openai: 'https://api.openai.com/v1',
   anthropic: 'https://api.anthropic.com/v1',
   google: 'https://generativelanguage.googleapis.com/v1beta',
 };
+
+/** fetch wraps connection failures: the refusal is the error or its cause. */
+const refusedAddress = (error: unknown): boolean =>
+  error instanceof ForbiddenAddressError ||
+  (error instanceof Error && error.cause instanceof ForbiddenAddressError);
 
 export type KeyCheck = { ok: true } | { ok: false; reason: string };
 
@@ -31,7 +38,7 @@ export async function validateProviderKey(
         ? { 'x-goog-api-key': apiKey }
         : { authorization: `Bearer ${apiKey}` };
   try {
-    const response = await fetch(`${base}/models`, {
+    const response = await outboundFetch(`${base}/models`, {
       headers,
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -44,6 +51,8 @@ export async function validateProviderKey(
       reason: `the provider answered HTTP ${response.status}; the key could not be checked`,
     };
   } catch (error) {
+    if (refusedAddress(error))
+      return { ok: false, reason: 'the provider URL resolves to a forbidden address' };
     const why =
       error instanceof Error && error.name === 'TimeoutError'
         ? 'timed out'

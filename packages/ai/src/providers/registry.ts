@@ -5,6 +5,7 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import type { ModelRef, ProviderName } from './model-ref.ts';
 import { offlineModel } from './offline/model.ts';
+import { outboundFetch } from './outbound-fetch.ts';
 
 /** How to reach one vendor: from the environment, or a tenant's own key. */
 export interface ProviderCredentials {
@@ -27,6 +28,8 @@ export function createLanguageModel(
   credentials: ProviderCredentials = {},
 ): LanguageModelV3 {
   const { apiKey, baseURL } = credentials;
+  // Another endpoint than the vendor's own: connect only through the outbound address guard.
+  const fetch = baseURL ? outboundFetch : undefined;
   // Without a key the vendor SDKs read the process environment: never let a call pick up a
   // key it was not given (a tenant's call must not be billed to the platform's key by accident).
   if (
@@ -36,17 +39,18 @@ export function createLanguageModel(
     throw new Error(`${ref.provider} needs an API key`);
   switch (ref.provider) {
     case 'openai':
-      return createOpenAI({ apiKey, baseURL }).chat(ref.model);
+      return createOpenAI({ apiKey, baseURL, fetch }).chat(ref.model);
     case 'anthropic':
-      return createAnthropic({ apiKey, baseURL }).languageModel(ref.model);
+      return createAnthropic({ apiKey, baseURL, fetch }).languageModel(ref.model);
     case 'google':
-      return createGoogleGenerativeAI({ apiKey, baseURL }).languageModel(ref.model);
+      return createGoogleGenerativeAI({ apiKey, baseURL, fetch }).languageModel(ref.model);
     case 'compatible':
       if (!baseURL) throw new Error('compatible models need a base URL (COMPATIBLE_BASE_URL)');
       return createOpenAICompatible({
         name: 'compatible',
         baseURL,
         apiKey,
+        fetch,
         includeUsage: true,
       }).chatModel(ref.model);
     case 'offline':
