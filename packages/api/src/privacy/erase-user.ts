@@ -30,6 +30,9 @@ import { DELETED_USER } from './queue.ts';
  *   data_requests.user_id / requested_by
  *                                 set null by the foreign key when the user row goes; their
  *                                 other requests are cancelled and export archives deleted
+ *   membership_removals           rows about them (their name and email, kept by the
+ *                                 organisations that removed them) deleted by cascade with
+ *                                 the users row; removed_by set null
  *
  * Kept on purpose:
  *   audit_logs.actor_user_id / resource_id, ip_address, user_agent: append-only (the runtime
