@@ -435,10 +435,10 @@ describe.each(testDrivers())('GDPR export and erasure (%s)', (driver) => {
     const lCookie = await switchTo(frank, formerEmployer.tenantId);
     const formerText = `frank-at-l-${tag()}`;
     const formerConversation = await converse(lCookie, formerText);
-    await h.t.ownerQuery('delete from memberships where tenant_id = $1 and user_id = $2', [
-      formerEmployer.tenantId,
-      frank.userId,
-    ]);
+    // L removed him (keeping his name and email in its list of removed people).
+    const removed = await h.mutate('users.remove', formerEmployer.cookie, { userId: frank.userId });
+    expect(removed.status, removed.raw.body).toBe(200);
+    expect(await tablesContaining(frank.email)).toContain('membership_removals');
     const exported = await ok(h.mutate('privacy.requestExport', frank.cookie, {}));
     await h.platform.privacy.drain();
     expect((await requestRow(exported.id))?.archive).not.toBeNull();
