@@ -1,4 +1,4 @@
-import { preparePostgresTemplate } from '@platform/db/testing';
+import { dropPostgresTemplate, preparePostgresTemplate } from '@platform/db/testing';
 import { prepareLocalEmbedder } from '@platform/knowledge';
 
 /**
@@ -21,6 +21,10 @@ export default async function setup() {
   }
   if (process.env.REQUIRE_REDIS === '1' && !process.env.REDIS_URL)
     throw new Error('REQUIRE_REDIS=1 but REDIS_URL is not set');
+  // One template per run (the workers inherit the variable): concurrent runs on one server
+  // must not drop each other's.
+  process.env.PLATFORM_TEST_TEMPLATE = `platform_test_template_${process.pid}`;
   await preparePostgresTemplate(url);
   console.log('[tests] running on PGlite and PostgreSQL (template migrated)');
+  return () => dropPostgresTemplate(url);
 }

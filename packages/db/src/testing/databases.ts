@@ -13,6 +13,13 @@ export function testDrivers(): Driver[] {
 
 export const TEMPLATE_DATABASE = 'platform_test_template';
 
+/**
+ * The template of this test run. Global setup names one per run (PLATFORM_TEST_TEMPLATE, read
+ * by the workers it forks), so two runs against one PostgreSQL server (a developer's and a
+ * CI job's) never drop each other's template mid-run.
+ */
+export const templateDatabase = () => process.env.PLATFORM_TEST_TEMPLATE ?? TEMPLATE_DATABASE;
+
 /** A database for one test file, with an owner-level escape hatch that only tests get. */
 export type TestDatabase = {
   db: Database;
@@ -35,16 +42,27 @@ export async function preparePostgresTemplate(url: string): Promise<void> {
   const admin = new pg.Client({ connectionString: withDatabase(url, 'postgres') });
   await admin.connect();
   try {
-    await admin.query(`drop database if exists ${TEMPLATE_DATABASE}`);
-    await admin.query(`create database ${TEMPLATE_DATABASE}`);
+    await admin.query(`drop database if exists ${templateDatabase()}`);
+    await admin.query(`create database ${templateDatabase()}`);
   } finally {
     await admin.end();
   }
-  const db = openPostgres({ url: withDatabase(url, TEMPLATE_DATABASE), poolSize: 2 });
+  const db = openPostgres({ url: withDatabase(url, templateDatabase()), poolSize: 2 });
   try {
     await db.migrate();
   } finally {
     await db.close();
+  }
+}
+
+/** Drops this run's template (global teardown). */
+export async function dropPostgresTemplate(url: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: withDatabase(url, 'postgres') });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists ${templateDatabase()}`);
+  } finally {
+    await admin.end();
   }
 }
 
@@ -66,7 +84,7 @@ export async function openTestDatabase(driver: Driver): Promise<TestDatabase> {
   const name = `platform_t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: withDatabase(base, 'postgres') });
   await admin.connect();
-  await admin.query(`create database ${name} template ${TEMPLATE_DATABASE}`);
+  await admin.query(`create database ${name} template ${templateDatabase()}`);
   const url = withDatabase(base, name);
   const db = openPostgres({ url, poolSize: 5 });
   const owner = new pg.Pool({ connectionString: url, max: 2 });
