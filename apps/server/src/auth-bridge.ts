@@ -1,5 +1,5 @@
 import { type Auth, CLIENT_IP_HEADER, type IdentityResolver } from '@platform/auth';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendFetchResponse, toFetchHeaders, toFetchRequest } from './fetch-bridge.ts';
 
 /**
@@ -21,7 +21,11 @@ const SESSION_STARTS = new Set([
   '/api/auth/sign-in/email',
   '/api/auth/sign-up/email',
   '/api/auth/sso/start',
+  '/api/auth/sso/saml/acs',
 ]);
+
+/** The SAML ACS: the IdP's HTTP-POST binding sends a form, not JSON. */
+const SAML_ACS = '/api/auth/sso/saml/acs';
 
 /** Mounts Better Auth's fetch handler at /api/auth/* on Fastify. */
 export function registerAuthRoutes(
@@ -30,21 +34,31 @@ export function registerAuthRoutes(
   identity: IdentityResolver,
   publicUrl: string,
 ) {
-  app.route({
-    method: ['GET', 'POST'],
-    url: '/api/auth/*',
-    handler: async (request, reply) => {
-      const headers = toFetchHeaders(request);
-      asServerCallIfNotBrowser(headers, publicUrl);
-      // The client IP as Fastify resolved it (TRUST_PROXY hops only), replacing any value a
-      // client sent under this name: Better Auth reads the IP from this header alone.
-      headers.set(CLIENT_IP_HEADER, request.ip);
-      const response = await auth.handler(toFetchRequest(request, publicUrl, headers));
-      // Sign-out, revocations and password changes end sessions: forget cached identities.
-      const path = request.url.split('?')[0] ?? '';
-      if (request.method === 'POST' && response.status < 400 && !SESSION_STARTS.has(path))
-        identity.invalidate();
-      return sendFetchResponse(reply, response);
-    },
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const headers = toFetchHeaders(request);
+    // A form body was parsed into an object (below); it goes on as JSON, like every body.
+    if (headers.get('content-type')?.startsWith('application/x-www-form-urlencoded'))
+      headers.set('content-type', 'application/json');
+    asServerCallIfNotBrowser(headers, publicUrl);
+    // The client IP as Fastify resolved it (TRUST_PROXY hops only), replacing any value a
+    // client sent under this name: Better Auth reads the IP from this header alone.
+    headers.set(CLIENT_IP_HEADER, request.ip);
+    const response = await auth.handler(toFetchRequest(request, publicUrl, headers));
+    // Sign-out, revocations and password changes end sessions: forget cached identities.
+    const path = request.url.split('?')[0] ?? '';
+    if (request.method === 'POST' && response.status < 400 && !SESSION_STARTS.has(path))
+      identity.invalidate();
+    return sendFetchResponse(reply, response);
+  };
+  app.route({ method: ['GET', 'POST'], url: '/api/auth/*', handler });
+  // Form bodies only here (an encapsulated scope): every other route stays JSON-only.
+  app.register(async (scope) => {
+    scope.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string' },
+      (_request, body, done) =>
+        done(null, Object.fromEntries(new URLSearchParams(body as string).entries())),
+    );
+    scope.post(SAML_ACS, handler);
   });
 }

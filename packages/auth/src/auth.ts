@@ -20,6 +20,7 @@ import { passwordGuard } from './password-guard.ts';
 import { SSO_CALLBACK_PATH } from './sso/context.ts';
 import type { SsoIssuers } from './sso/issuers.ts';
 import { ssoPlugin } from './sso/plugin.ts';
+import { SAML_ACS_PATH } from './sso/saml/sp.ts';
 import type { SecretOpener } from './sso/secrets.ts';
 import { foundTenant, latestMembership } from './tenancy.ts';
 
@@ -140,7 +141,7 @@ export function createAuth({ db, config, hasher, log, attempts, sso }: AuthDeps)
       database: { generateId: 'uuid' },
       useSecureCookies: config.NODE_ENV === 'production',
       // Better Auth skips the origin (CSRF) check under NODE_ENV=test; keep it on everywhere
-      // so the tests exercise what production runs.
+      // so the tests exercise what production runs (the SSO plugin exempts the SAML ACS).
       disableOriginCheck: false,
       defaultCookieAttributes: { httpOnly: true, sameSite: 'lax' },
       // The client IP only as the server resolved it (auth-bridge sets it), never a client's header.
@@ -154,7 +155,8 @@ export function createAuth({ db, config, hasher, log, attempts, sso }: AuthDeps)
           before: async (session, ctx) => {
             // A single sign-on acts for its connection's organisation, chosen by the callback.
             const chosen = (session as { activeTenantId?: unknown }).activeTenantId;
-            if (ctx?.path === SSO_CALLBACK_PATH && typeof chosen === 'string')
+            const viaSso = ctx?.path === SSO_CALLBACK_PATH || ctx?.path === SAML_ACS_PATH;
+            if (viaSso && typeof chosen === 'string')
               return { data: { ...session, activeTenantId: chosen } };
             const tenant = await store.run((tx) =>
               ctx?.path === '/sign-up/email'

@@ -11,11 +11,14 @@ import { requestSession } from '../request-session.ts';
 /**
  * Session starts: no session is ridden, and Better Auth checks their Origin itself. SSO start
  * only answers the provider's URL (bound to this browser by a cookie the callback checks).
+ * The SAML ACS is the IdP's cross-site POST: its proofs are the signed assertion and the state
+ * cookie (packages/auth/src/sso/saml/acs.ts); it never acts with a session it finds.
  */
 const EXEMPT = new Set([
   '/api/auth/sign-in/email',
   '/api/auth/sign-up/email',
   '/api/auth/sso/start',
+  '/api/auth/sso/saml/acs',
 ]);
 const GUARDED = /^\/(trpc|api\/v1|api\/auth)\//;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -18,10 +18,24 @@ export const pendingSignIn = z.object({
 });
 export type PendingSignIn = z.infer<typeof pendingSignIn>;
 
+/** A SAML sign-in's start: the AuthnRequest's ID, which the response's InResponseTo must name. */
+export const pendingSamlSignIn = z.object({
+  protocol: z.literal('saml'),
+  connectionId: z.string(),
+  requestId: z.string(),
+  /** When the AuthnRequest was issued (ISO 8601). */
+  issuedAt: z.string(),
+  returnTo: z.string().nullable(),
+});
+export type PendingSamlSignIn = z.infer<typeof pendingSamlSignIn>;
+
 /** The stored row's value, or null when it is not one of ours. */
-export function readPending(value: string): PendingSignIn | null {
+export function readPending(value: string): PendingSignIn | PendingSamlSignIn | null {
   try {
-    const parsed = pendingSignIn.safeParse(JSON.parse(value));
+    const json: unknown = JSON.parse(value);
+    const saml = pendingSamlSignIn.safeParse(json);
+    if (saml.success) return saml.data;
+    const parsed = pendingSignIn.safeParse(json);
     return parsed.success ? parsed.data : null;
   } catch {
     return null;

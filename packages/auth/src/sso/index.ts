@@ -7,5 +7,7 @@ export {
   type SsoIssuers,
 } from './issuers.ts';
 export { ssoPlugin } from './plugin.ts';
+export { type IdpSettings, MAX_METADATA_CHARS, readIdpMetadata } from './saml/idp-metadata.ts';
+export { samlEndpoints } from './saml/sp.ts';
 export { type SecretOpener, ssoSecretContext } from './secrets.ts';
 export { ssoProviderId } from './users.ts';

@@ -1,3 +1,4 @@
+import type { SsoConnectionRecord } from '@platform/db';
 import * as oidc from 'openid-client';
 import { z } from 'zod';
 import { firstIssue } from '../inputs.ts';
@@ -6,8 +7,10 @@ import { callbackUrl, type EndpointContext, type SsoDeps } from './context.ts';
 import { emailDomain } from './domains.ts';
 import { ssoError } from './errors.ts';
 import { describeFailure, refusedAddress } from './failures.ts';
-import { type PendingSignIn, STATE_COOKIE, STATE_SECONDS, stateIdentifier } from './flow-state.ts';
+import { type PendingSignIn, STATE_SECONDS, stateIdentifier } from './flow-state.ts';
 import { sameOriginReturnTo } from './return-to.ts';
+import { startSamlSignIn } from './saml/start.ts';
+import { bindStateToBrowser } from './state-cookie.ts';
 
 const startInput = z.strictObject({
   email: z
@@ -19,8 +22,8 @@ const startInput = z.strictObject({
   returnTo: z.string({ message: 'must be a string' }).optional(),
 });
 
-/** The connection for an email's domain, its client secret opened, or a 404 naming `email`. */
-export async function connectionForEmail(deps: SsoDeps, email: string) {
+/** The enabled connection for an email's domain, or a 404 naming `email`. */
+async function connectionForEmail(deps: SsoDeps, email: string) {
   const domain = emailDomain(email) ?? '';
   const conn = await deps.db.ssoByDomain(domain);
   if (!conn)
@@ -30,23 +33,27 @@ export async function connectionForEmail(deps: SsoDeps, email: string) {
       'email: No single sign-on for this email domain',
       'email',
     );
-  // SAML connections can be stored but not used: Better Auth 1.7.25 has no SAML (README).
-  if (conn.protocol !== 'oidc' || !conn.clientSecretEncrypted)
+  return conn;
+}
+
+/** An OpenID Connect connection's client secret, opened (503 when it cannot be). */
+function openedSecret(deps: SsoDeps, conn: SsoConnectionRecord) {
+  if (!conn.clientSecretEncrypted)
     throw ssoError(
       'NOT_FOUND',
       'SSO_NOT_CONFIGURED',
-      'email: this domain’s single sign-on is not an OpenID Connect connection this server can use',
+      'email: this domain’s single sign-on has no client secret; an administrator must enter it',
       'email',
     );
   const clientSecret = openClientSecret(deps, conn);
   if (clientSecret === null) throw misconfigured().error;
-  return { ...conn, clientSecret };
+  return clientSecret;
 }
 
 /**
  * GET /api/auth/sso/start?email=… (redirects) or POST {email, returnTo?} (answers {url}).
- * Finds the organisation's connection from the email's domain, then sends the browser to its
- * provider with PKCE (S256), a state and a nonce. The verifier and nonce stay server-side in
+ * Finds the organisation's connection from the email's domain; a SAML one goes on in
+ * saml/start.ts. An OpenID Connect one sends the browser to its provider with PKCE (S256), a state and a nonce. The verifier and nonce stay server-side in
  * the verification table for STATE_SECONDS; the state also goes into a signed cookie, so the
  * callback only completes in the browser that started it (no login CSRF with a forwarded link).
  */
@@ -68,7 +75,9 @@ export async function startSignIn(ctx: EndpointContext, deps: SsoDeps) {
       'returnTo',
     );
 
-  const conn = await connectionForEmail(deps, email);
+  const found = await connectionForEmail(deps, email);
+  if (found.protocol === 'saml') return startSamlSignIn(ctx, deps, found, returnTo, isPost);
+  const conn = { ...found, clientSecret: openedSecret(deps, found) };
   let config: oidc.Configuration;
   try {
     config = await deps.issuers.configuration({
@@ -116,14 +125,7 @@ export async function startSignIn(ctx: EndpointContext, deps: SsoDeps) {
     // Providers (Google, Entra) pre-select or pre-fill the account with it.
     login_hint: email,
   });
-  const cookie = ctx.context.createAuthCookie(STATE_COOKIE, { maxAge: STATE_SECONDS });
-  await ctx.setSignedCookie(cookie.name, state, ctx.context.secret, {
-    ...cookie.attributes,
-    // Sent on the provider's top-level redirect back (a GET), never on cross-site POSTs.
-    sameSite: 'lax',
-    httpOnly: true,
-    path: '/api/auth/sso',
-  });
+  await bindStateToBrowser(ctx, state, 'redirect', deps.publicUrl);
   if (!isPost) throw ctx.redirect(url.href);
   return ctx.json({ url: url.href });
 }

@@ -1,4 +1,5 @@
-import { createSsoIssuers, type SsoIssuers } from '@platform/auth';
+import { createSsoIssuers, readIdpMetadata, type SsoIssuers } from '@platform/auth';
+import { outboundUrlProblem } from '@platform/config';
 import { schema, type Tx } from '@platform/db';
 import { and, arrayOverlaps, eq, ne, sql } from 'drizzle-orm';
 import { DomainError } from '../../errors.ts';
@@ -54,3 +55,20 @@ const taken = (domain: string) =>
     `domains: ${domain} already belongs to a single sign-on connection`,
     'domains',
   );
+
+/**
+ * The IdP's settings from its metadata, or 400 naming `samlMetadata`: not well-formed XML, no
+ * signing certificate, no HTTP-Redirect SingleSignOnService, or an SSO URL outside the issuer
+ * URL policy (https; http for localhost outside production; never a link-local or cloud
+ * metadata address, also after DNS). The server never fetches that URL (browsers go there),
+ * but it is held to the same rule as every URL a tenant chooses.
+ */
+export async function assertSamlMetadata(ctx: { sso?: SsoIssuers }, xml: string) {
+  const read = readIdpMetadata(xml);
+  const refused = (problem: string) =>
+    new DomainError('BAD_REQUEST', `samlMetadata: ${problem}`, 'samlMetadata');
+  if ('problem' in read) throw refused(read.problem);
+  const problem = issuersOf(ctx).urlProblem(read.ssoUrl) ?? (await outboundUrlProblem(read.ssoUrl));
+  if (problem) throw refused(`its SingleSignOnService Location ${problem}`);
+  return read;
+}

@@ -1,37 +1,63 @@
 import { randomUUID } from 'node:crypto';
-import { ssoSecretContext } from '@platform/auth';
+import { samlEndpoints, ssoSecretContext } from '@platform/auth';
 import { schema } from '@platform/db';
 import { audit } from '../../audit.ts';
 import { tenantProcedure } from '../../procedures.ts';
-import { assertDomainsFree, assertIssuer, issuersOf } from './claims.ts';
-import { createInput } from './inputs.ts';
+import { assertDomainsFree, assertIssuer, assertSamlMetadata, issuersOf } from './claims.ts';
+import { type CreateInput, createInput } from './inputs.ts';
 import { connectionColumns, connectionView } from './view.ts';
 
+type Ctx = Parameters<typeof assertIssuer>[0] & {
+  tenantId: string;
+  ai: { cipher: { encrypt(plain: string, context: string): string } };
+};
+
 /**
- * A new OpenID Connect connection for the caller's organisation (owners only: it decides who
- * may sign in and join). The issuer's discovery document is fetched first (400 naming
+ * The protocol's columns, checked. SAML: the metadata's IdP entityID is the `issuer`, the
+ * metadata is stored as given, and `client_id` (NOT NULL) holds our SP entity ID; no secret.
+ */
+async function protocolValues(ctx: Ctx, id: string, input: CreateInput) {
+  if (input.protocol === 'saml') {
+    const metadata = input.samlMetadata ?? '';
+    const idp = await assertSamlMetadata(ctx, metadata);
+    const redirectUri = issuersOf(ctx).redirectUri;
+    return {
+      protocol: 'saml' as const,
+      issuer: idp.entityId,
+      clientId: redirectUri ? samlEndpoints(redirectUri, id).spEntityId : `saml:${id}`,
+      samlMetadata: metadata,
+    };
+  }
+  const { issuer = '', clientId = '', clientSecret = '' } = input;
+  await assertIssuer(ctx, issuer);
+  return {
+    protocol: 'oidc' as const,
+    issuer,
+    clientId,
+    clientSecretEncrypted: ctx.ai.cipher.encrypt(clientSecret, ssoSecretContext(ctx.tenantId, id)),
+  };
+}
+
+/**
+ * A new OpenID Connect or SAML connection for the caller's organisation (owners only: it decides who
+ * may sign in and join). SAML: the IdP metadata must be usable (400 naming `samlMetadata`).
+ * OIDC: the issuer's discovery document is fetched first (400 naming
  * `issuer` when unusable); each domain must be free across every organisation (409 naming
  * `domains`). The client secret is sealed with the platform cipher, bound to the
  * organisation and connection, and never returned. Audited without the secret.
  */
 export const create = tenantProcedure.input(createInput).mutation(async ({ ctx, input }) => {
-  await assertIssuer(ctx, input.issuer);
   const id = randomUUID();
+  const protocolColumns = await protocolValues(ctx, id, input);
   await assertDomainsFree(ctx.tx, ctx.tenantId, input.domains, id);
   const [row] = await ctx.tx
     .insert(schema.ssoConnections)
     .values({
       id,
       tenantId: ctx.tenantId,
-      protocol: 'oidc',
       name: input.name,
       domains: input.domains,
-      issuer: input.issuer,
-      clientId: input.clientId,
-      clientSecretEncrypted: ctx.ai.cipher.encrypt(
-        input.clientSecret,
-        ssoSecretContext(ctx.tenantId, id),
-      ),
+      ...protocolColumns,
       defaultRole: input.defaultRole,
     })
     .returning(connectionColumns);
@@ -42,6 +68,7 @@ export const create = tenantProcedure.input(createInput).mutation(async ({ ctx, 
     resourceType: 'sso_connection',
     resourceId: row.id,
     metadata: {
+      protocol: row.protocol,
       name: row.name,
       issuer: row.issuer,
       clientId: row.clientId,

@@ -1,4 +1,4 @@
-import { domainProblem, MAX_SSO_DOMAINS } from '@platform/auth';
+import { domainProblem, MAX_METADATA_CHARS, MAX_SSO_DOMAINS } from '@platform/auth';
 import { z } from 'zod';
 
 const name = z
@@ -46,14 +46,45 @@ const defaultRole = z.enum(['viewer', 'member', 'admin'], {
   message: 'must be viewer, member or admin',
 });
 
-export const createInput = z.strictObject({
-  name,
-  issuer,
-  clientId,
-  clientSecret,
-  domains,
-  defaultRole: defaultRole.default('member'),
-});
+/** SAML: the IdP's metadata XML (entityID, SSO URL, signing certificates; read by the procedure). */
+const samlMetadata = z
+  .string({ message: 'must be the identity provider’s SAML metadata XML' })
+  .trim()
+  .min(1, { message: 'must not be empty' })
+  .max(MAX_METADATA_CHARS, { message: `must be at most ${MAX_METADATA_CHARS} characters` });
+
+const OIDC_ONLY = ['issuer', 'clientId', 'clientSecret'] as const;
+
+/**
+ * OpenID Connect (issuer, clientId, clientSecret) or SAML 2.0 (samlMetadata); each protocol's
+ * fields are required for it and refused for the other.
+ */
+export const createInput = z
+  .strictObject({
+    protocol: z.enum(['oidc', 'saml'], { message: 'must be oidc or saml' }).default('oidc'),
+    name,
+    issuer: issuer.optional(),
+    clientId: clientId.optional(),
+    clientSecret: clientSecret.optional(),
+    samlMetadata: samlMetadata.optional(),
+    domains,
+    defaultRole: defaultRole.default('member'),
+  })
+  .superRefine((input, ctx) => {
+    if (input.protocol === 'saml') {
+      if (input.samlMetadata === undefined)
+        ctx.addIssue({ code: 'custom', path: ['samlMetadata'], message: 'is required for SAML' });
+      for (const key of OIDC_ONLY)
+        if (input[key] !== undefined)
+          ctx.addIssue({ code: 'custom', path: [key], message: 'is not used by SAML' });
+      return;
+    }
+    for (const key of OIDC_ONLY)
+      if (input[key] === undefined)
+        ctx.addIssue({ code: 'custom', path: [key], message: 'is required' });
+    if (input.samlMetadata !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['samlMetadata'], message: 'is only for SAML' });
+  });
 
 export const updateInput = z
   .strictObject({
@@ -64,6 +95,8 @@ export const updateInput = z
     /** Replaces the stored secret; leave out to keep it. */
     clientSecret: clientSecret.optional(),
     domains: domains.optional(),
+    /** SAML connections only: new IdP metadata (e.g. a rotated certificate). */
+    samlMetadata: samlMetadata.optional(),
     defaultRole: defaultRole.optional(),
     enabled: z.boolean({ message: 'must be true or false' }).optional(),
   })

@@ -4,7 +4,7 @@ import { and, eq } from 'drizzle-orm';
 import { audit } from '../../audit.ts';
 import { DomainError } from '../../errors.ts';
 import { tenantProcedure } from '../../procedures.ts';
-import { assertDomainsFree, assertIssuer, issuersOf } from './claims.ts';
+import { assertDomainsFree, assertIssuer, assertSamlMetadata, issuersOf } from './claims.ts';
 import { updateInput } from './inputs.ts';
 import { connectionColumns, connectionView } from './view.ts';
 
@@ -22,6 +22,21 @@ export const update = tenantProcedure.input(updateInput).mutation(async ({ ctx, 
   const mine = and(eq(c.tenantId, ctx.tenantId), eq(c.id, input.id));
   const [before] = await ctx.tx.select(connectionColumns).from(c).where(mine).for('update');
   if (!before) throw new DomainError('NOT_FOUND', 'SSO connection not found', 'id');
+  const saml = before.protocol === 'saml';
+  // The protocol stays what it was created with; each takes only its own fields.
+  const foreign = saml
+    ? (['issuer', 'clientId', 'clientSecret'] as const).find((k) => input[k] !== undefined)
+    : input.samlMetadata !== undefined
+      ? 'samlMetadata'
+      : undefined;
+  if (foreign)
+    throw new DomainError(
+      'BAD_REQUEST',
+      `${foreign}: not used by ${saml ? 'SAML' : 'OpenID Connect'} connections`,
+      foreign,
+    );
+  const idp =
+    input.samlMetadata !== undefined ? await assertSamlMetadata(ctx, input.samlMetadata) : null;
   if (input.issuer !== undefined && input.issuer !== before.issuer)
     await assertIssuer(ctx, input.issuer);
   const domains = input.domains ?? before.domains;
@@ -34,6 +49,7 @@ export const update = tenantProcedure.input(updateInput).mutation(async ({ ctx, 
     .set({
       ...(input.name !== undefined ? { name: input.name } : {}),
       ...(input.issuer !== undefined ? { issuer: input.issuer } : {}),
+      ...(idp ? { issuer: idp.entityId, samlMetadata: input.samlMetadata } : {}),
       ...(input.clientId !== undefined ? { clientId: input.clientId } : {}),
       ...(input.clientSecret !== undefined
         ? {
@@ -56,7 +72,11 @@ export const update = tenantProcedure.input(updateInput).mutation(async ({ ctx, 
     action: 'sso.updated',
     resourceType: 'sso_connection',
     resourceId: row.id,
-    metadata: { ...changes, clientSecretChanged: input.clientSecret !== undefined },
+    metadata: {
+      ...changes,
+      clientSecretChanged: input.clientSecret !== undefined,
+      samlMetadataChanged: input.samlMetadata !== undefined,
+    },
   });
   return connectionView(row, ctx.ai.cipher, issuersOf(ctx).redirectUri);
 });

@@ -1,5 +1,5 @@
 import { type KeyCipher, keyHint } from '@platform/ai';
-import { ssoSecretContext } from '@platform/auth';
+import { samlEndpoints, ssoSecretContext } from '@platform/auth';
 import { schema } from '@platform/db';
 
 const c = schema.ssoConnections;
@@ -56,9 +56,12 @@ function secretState(row: Row, cipher: KeyCipher) {
 
 /**
  * A connection as admins see it: never the client secret, only its hint. `redirectUri` is
- * what to register at the provider.
+ * what to register at an OpenID Connect provider (PUBLIC_URL/api/auth/sso/callback); for SAML,
+ * `saml` holds what to give the IdP: our entity ID, the ACS URL and our metadata's address
+ * (all on PUBLIC_URL's origin, which redirectUri carries). `issuer` is the IdP's entityID.
  */
 export function connectionView(row: Row, cipher: KeyCipher, redirectUri: string | null) {
+  const saml = row.protocol === 'saml';
   return {
     id: row.id,
     protocol: row.protocol,
@@ -69,7 +72,8 @@ export function connectionView(row: Row, cipher: KeyCipher, redirectUri: string 
     ...secretState(row, cipher),
     defaultRole: row.defaultRole,
     enabled: row.enabled,
-    redirectUri,
+    redirectUri: saml ? null : redirectUri,
+    saml: saml && redirectUri ? samlEndpoints(redirectUri, row.id) : null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
