@@ -117,6 +117,8 @@ export async function openPlatform(
     log: log.child({ module: 'auth' }),
     // Unknown emails lock out like accounts do, counted across instances when they share Redis.
     ...(redis ? { attempts: redisAttemptStore(redis) } : {}),
+    // Called only while serving requests, by when `identity` below exists.
+    onSessionEnded: () => identity.invalidate(),
   });
   const identity = await createIdentityResolver(auth, db, {
     cacheSeconds: config.SESSION_CACHE_SECONDS,

@@ -1,7 +1,7 @@
 import { testDrivers } from '@platform/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Account, cookieOf, type Harness, type Reply, startHarness } from './harness.ts';
-import { enrol } from './mfa-flow.ts';
+import { enrol, signInWith } from './mfa-flow.ts';
 
 /**
  * Endpoints that ask a signed-in person for their current password count wrong ones toward the
@@ -42,13 +42,31 @@ describe.each(testDrivers())('current-password checks share the lockout (%s)', (
     expect(r.body, what).toMatchObject({ code: 'INVALID_PASSWORD' });
   };
 
-  it('5 wrong current passwords at change-password lock the account: change and sign-in refused', async () => {
+  const tokenOf = (cookie: string) => decodeURIComponent(cookie.split('=')[1] ?? '').split('.')[0];
+  const sessionCount = async (cookie: string) =>
+    (
+      await h.t.ownerQuery<{ n: number }>(
+        'select count(*)::int as n from auth_sessions where token = $1',
+        [tokenOf(cookie)],
+      )
+    )[0]?.n;
+
+  it('5 wrong current passwords at change-password lock the account and end the guessing session', async () => {
     const acct = await h.signUp('Stolen Cookie Ltd');
+    // The owner's other device: signed in before the guessing starts.
+    const otherDevice = cookieOf((await signIn(acct)).raw) as string;
     for (let i = 1; i <= 5; i++) expectWrong(await changePassword(acct, wrong), `attempt ${i}`);
     expect(await stateOf(acct.userId)).toEqual({ failed: 5, locked: true });
 
-    // The right password changes nothing while locked, here or at sign-in.
-    const change = await changePassword(acct, acct.password);
+    // The session that guessed is gone, on the spot: no password check, no procedure.
+    expect(await sessionCount(acct.cookie)).toBe(0);
+    expect((await changePassword(acct, acct.password)).status).toBe(401);
+    expect((await h.query('tenants.current', acct.cookie)).status).toBe(401);
+    // The other session lives on; the right password changes nothing while locked, there or
+    // at sign-in.
+    expect(await sessionCount(otherDevice)).toBe(1);
+    expect((await h.query('tenants.current', otherDevice)).status).toBe(200);
+    const change = await changePassword({ ...acct, cookie: otherDevice }, acct.password);
     expectLocked(change, 'change-password');
     expect(cookieOf(change.raw)).toBeUndefined();
     const signInReply = await signIn(acct);
@@ -70,7 +88,8 @@ describe.each(testDrivers())('current-password checks share the lockout (%s)', (
     for (let i = 0; i < 2; i++) expectWrong(await changePassword(acct, wrong), `change ${i}`);
     expect(await stateOf(acct.userId)).toEqual({ failed: 5, locked: true });
     expectLocked(await signIn(acct), 'sign-in');
-    expectLocked(await changePassword(acct, acct.password), 'change-password');
+    // The session's second wrong guess started the lock, and ended that session.
+    expect((await changePassword(acct, acct.password)).status).toBe(401);
   });
 
   it('a successful change resets the count, as a successful sign-in does', async () => {
@@ -93,12 +112,18 @@ describe.each(testDrivers())('current-password checks share the lockout (%s)', (
     );
     const statuses = replies.map((r) => r.status);
     expect(statuses.filter((s) => s === 400)).toHaveLength(5);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(7);
+    // The rest are refused: locked (429), or, once the fifth ended the session, signed out (401).
+    expect(statuses.filter((s) => s === 429 || s === 401)).toHaveLength(7);
     expectLocked(await signIn(acct), 'sign-in');
   });
 
   it('every endpoint that checks the current password counts, and each refuses a locked account', async () => {
-    const { account } = await enrol(h, await h.signUp('Every Check Inc'));
+    const { account, enrolment } = await enrol(h, await h.signUp('Every Check Inc'));
+    // A second session, which does no guessing: it outlives the lock and is refused by it.
+    const other = {
+      ...account,
+      cookie: await signInWith(h, account, 'recovery', enrolment.backupCodes[0] as string),
+    };
     const checks: Array<[string, (password: string) => Promise<Reply>]> = [
       [
         'verify-password',
@@ -119,13 +144,18 @@ describe.each(testDrivers())('current-password checks share the lockout (%s)', (
       ],
       ['change-password', (p) => changePassword(account, p)],
     ];
+    const onOther = (name: string) =>
+      name === 'change-password'
+        ? (p: string) => changePassword(other, p)
+        : (p: string) => h.post(`/api/auth/${name}`, { password: p }, other.cookie);
     let failed = 0;
     for (const [name, check] of checks) {
       expectWrong(await check(wrong), name);
       expect((await stateOf(account.userId))?.failed, name).toBe(++failed);
     }
     expect(await stateOf(account.userId)).toEqual({ failed: 5, locked: true });
-    for (const [name, check] of checks) expectLocked(await check(account.password), name);
+    expect(await sessionCount(account.cookie)).toBe(0);
+    for (const [name] of checks) expectLocked(await onOther(name)(account.password), name);
     expectLocked(await signIn(account), 'sign-in');
     // Nothing was changed behind the lock: MFA is still on.
     const [user] = await h.t.ownerQuery<{ on: boolean }>(
@@ -183,7 +213,7 @@ describe.each(testDrivers())('current-password checks share the lockout (%s)', (
     )[0]?.tenant_id as string;
     const [session] = await h.t.ownerQuery<{ id: string }>(
       'select id from auth_sessions where token = $1',
-      [decodeURIComponent(member.cookie.split('=')[1] ?? '').split('.')[0]],
+      [tokenOf(member.cookie)],
     );
     for (let i = 0; i < 5; i++) await changePassword(member, wrong);
 
@@ -212,6 +242,7 @@ describe.each(testDrivers())('current-password checks share the lockout (%s)', (
         endpoint: '/change-password',
         failedAttempts: 5,
         lockedForMinutes: 15,
+        sessionEnded: true,
       });
       expect(JSON.stringify(rows)).not.toContain(wrong);
     }

@@ -40,6 +40,8 @@ export type AuthDeps = {
   attempts?: AttemptStore;
   /** Single sign-on: providers' discovery and the cipher that opens connections' client secrets. */
   sso: { issuers: SsoIssuers; secrets: SecretOpener };
+  /** Called when auth ends a session on its own (a lock): cached identities must go. */
+  onSessionEnded?: () => void;
 };
 
 /** PUBLIC_URL, plus its localhost/127.0.0.1 twin outside production (both open the same dev server). */
@@ -53,7 +55,7 @@ export function trustedOrigins(config: Pick<Config, 'PUBLIC_URL' | 'NODE_ENV'>):
   return [...new Set(list)];
 }
 
-export function createAuth({ db, config, hasher, log, attempts, sso }: AuthDeps) {
+export function createAuth({ db, config, hasher, log, attempts, sso, onSessionEnded }: AuthDeps) {
   const store = createAuthStore(db);
   // Lockout, password policy, session limits and sign-in audit (auth-security.ts).
   const security = authSecurityFor({ db, config, run: store.run, log, attempts });
@@ -113,7 +115,7 @@ export function createAuth({ db, config, hasher, log, attempts, sso }: AuthDeps)
         log,
       }),
       ssoPlugin({ db, ...sso, publicUrl: config.PUBLIC_URL, log }),
-      passwordGuard({ db, run: store.run, lockout: lockoutPolicy, log }),
+      passwordGuard({ db, run: store.run, lockout: lockoutPolicy, log, onSessionEnded }),
     ],
     user: { modelName: 'users' },
     account: { modelName: 'accounts' },

@@ -37,10 +37,12 @@ export type PasswordGuardDeps = {
   run: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
   lockout: LockoutPolicy;
   log: { warn(obj: object, msg: string): void };
+  /** A session was ended here (the one that guessed into a lock): drop cached identities. */
+  onSessionEnded?: () => void;
 };
 
 type HookContext = Parameters<Parameters<typeof createAuthMiddleware>[0]>[0];
-type Reserved = { userId: string; sessionId: string; count: number };
+type Reserved = { userId: string; sessionId: string; token: string; count: number };
 
 /** The live session the cookie names (the one the endpoint will act for), if any. */
 async function sessionOf(ctx: HookContext) {
@@ -51,7 +53,7 @@ async function sessionOf(ctx: HookContext) {
   if (!token) return null;
   const found = await ctx.context.internalAdapter.findSession(token);
   if (!found || new Date(found.session.expiresAt).getTime() <= Date.now()) return null;
-  return { userId: found.user.id, sessionId: found.session.id };
+  return { userId: found.user.id, sessionId: found.session.id, token };
 }
 
 /**
@@ -68,6 +70,10 @@ async function sessionOf(ctx: HookContext) {
  * the request: a request refused earlier never reaches the reservation, which only the after
  * hook (which such a refusal skips) could hand back. Wrong passwords are audited in every
  * organisation of the person (`auth.password_check_failed`, then `auth.locked`).
+ *
+ * The session whose wrong password started the lock is ended with it: a session that guesses
+ * its own password five times is more likely a stolen cookie than a forgetful owner, and the
+ * owner's other sessions (other devices) keep working, refused here until the lock is over.
  */
 export function passwordGuard(deps: PasswordGuardDeps): BetterAuthPlugin {
   const reserved = new WeakMap<object, Reserved>();
@@ -107,6 +113,12 @@ export function passwordGuard(deps: PasswordGuardDeps): BetterAuthPlugin {
       await deps.run((tx) => releaseAccountAttempt(tx, { userId }, deps.lockout));
       return;
     }
+    // The attempt that reached the threshold started the lock (lockout.ts).
+    const startedLock = attempt.count === deps.lockout.threshold;
+    if (startedLock) {
+      await ctx.context.internalAdapter.deleteSession(attempt.token);
+      deps.onSessionEnded?.();
+    }
     const client = clientInfo(ctx.headers ?? ctx.request?.headers);
     const entry = (action: string, metadata: Record<string, unknown>) => ({
       action,
@@ -123,14 +135,14 @@ export function passwordGuard(deps: PasswordGuardDeps): BetterAuthPlugin {
         userId,
         entry('auth.password_check_failed', { failedAttempts: attempt.count }),
       );
-      // The attempt that reached the threshold started the lock (lockout.ts).
-      if (attempt.count === deps.lockout.threshold)
+      if (startedLock)
         await auditAccountEvent(
           deps.db,
           userId,
           entry('auth.locked', {
             failedAttempts: attempt.count,
             lockedForMinutes: deps.lockout.minutes,
+            sessionEnded: true,
           }),
         );
     } catch (err) {
