@@ -42,8 +42,10 @@ type UserArchive = {
   sessions: { id: string }[];
   memberships: { tenantId: string; role: string }[];
   organisations: {
-    tenant: { id: string };
-    role: string;
+    tenant: { id: string; name: string };
+    member: boolean;
+    role: string | null;
+    removal: { name: string; email: string; role: string } | null;
     conversationsStarted: { id: string }[];
     messagesWritten: { content: string }[];
     auditEntries: { action: string; resourceId: string | null }[];
@@ -174,6 +176,37 @@ describe.each(testDrivers())('GDPR export and erasure (%s)', (driver) => {
     }
     return hits;
   }
+
+  it('exports what an organisation they were removed from still holds about them', async () => {
+    const dana = await person(`Dana Departed ${tag()}`, 'member');
+    const danaText = `dana-wrote-before-leaving-${tag()}`;
+    const conversation = await converse(dana.cookie, danaText);
+    await ok(h.mutate('users.remove', owner.cookie, { userId: dana.userId }));
+    // She asks from her own organisation: X's rows no longer lead to her through a membership.
+    const home = await switchTo(dana, dana.homeTenantId);
+    const asked = await ok(h.mutate('privacy.requestExport', home, {}));
+    await h.platform.privacy.drain();
+    const got = await download(home, asked.id);
+    expect(got.statusCode, got.body).toBe(200);
+    const archive = JSON.parse(got.body) as UserArchive;
+    expect(archive.memberships.map((m) => m.tenantId)).toEqual([dana.homeTenantId]);
+
+    const inX = archive.organisations.find((o) => o.tenant.id === owner.tenantId);
+    expect(inX).toMatchObject({ member: false, role: null });
+    expect(inX?.removal).toMatchObject({ name: dana.name, email: dana.email, role: 'member' });
+    expect(inX?.conversationsStarted.map((c) => c.id)).toEqual([conversation]);
+    expect(inX?.messagesWritten.map((m) => m.content)).toEqual([danaText]);
+    const about = inX?.auditEntries.map((e) => `${e.action}:${e.resourceId}`) ?? [];
+    expect(about).toContain(`member.removed:${dana.userId}`);
+    expect(archive.organisations.find((o) => o.tenant.id === dana.homeTenantId)).toMatchObject({
+      member: true,
+      role: 'owner',
+      removal: null,
+    });
+    // Still nothing of an organisation that never had her.
+    for (const absent of [other.tenantId, otherSecret])
+      expect(got.body, `the export holds ${absent}`).not.toContain(absent);
+  });
 
   it('exports a person’s own data, to them only, and nothing of anyone else', async () => {
     const alice = await person(`Alice Exporter ${tag()}`, 'member');

@@ -262,7 +262,7 @@ describe.each(testDrivers())('raw SQL inside withTenant (%s)', (driver) => {
       [a, uid],
     );
     const pendingId = (pending as { id: string }).id;
-    await expectDbError(naming(pendingId), /no erasure of this person/);
+    await expectDbError(naming(pendingId), /no export or erasure of this person/);
     await t.ownerQuery(`update data_requests set status = 'processing' where id = $1`, [pendingId]);
     // B, where Nadia wrote (she is no member there), and A, where her request is.
     const named = rows(await naming(pendingId)).map((r) => r.tenant_id);
@@ -274,8 +274,32 @@ describe.each(testDrivers())('raw SQL inside withTenant (%s)', (driver) => {
           sql`select * from platform_tenants_naming_user(${uid}::uuid, ${pendingId}::uuid)`,
         ),
       ),
-      /no erasure of this person/,
+      /no export or erasure of this person/,
     );
+    // An export of the person, while it is processing, may ask too; it also reaches an
+    // organisation whose audit log alone names them.
+    const c = await t.ownerQuery<{ id: string }>(
+      `insert into tenants (name, slug) values ('Audit Only', 'audit-only-${Date.now()}') returning id`,
+    );
+    const tc = (c[0] as { id: string }).id;
+    await t.ownerQuery(
+      `insert into audit_logs (tenant_id, actor_type, action, resource_type, resource_id)
+       values ($1, 'system', 'member.removed', 'user', $2)`,
+      [tc, uid],
+    );
+    const [exporting] = await t.ownerQuery<{ id: string }>(
+      `insert into data_requests (tenant_id, user_id, type, scope, status)
+       values ($1, $2, 'export', 'user', 'pending') returning id`,
+      [a, uid],
+    );
+    const exportId = (exporting as { id: string }).id;
+    await expectDbError(naming(exportId), /no export or erasure of this person/);
+    await t.ownerQuery(`update data_requests set status = 'processing' where id = $1`, [exportId]);
+    expect(
+      rows(await naming(exportId))
+        .map((r) => r.tenant_id)
+        .sort(),
+    ).toEqual([a, b, tc].sort());
   });
 
   it('gives the auth role identity tables but no tenant data', async () => {

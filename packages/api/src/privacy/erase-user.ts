@@ -75,9 +75,9 @@ async function assertAnotherOwner(tx: Tx, tenantId: string, userId: string) {
 /**
  * The organisations whose rows name the person: where they are a member, and also where they
  * wrote, started, were assigned or created something and have since left (see
- * platform_tenants_naming_user, migration 0011). Asked in the request's own tenant, while
- * `requestId` is processing, before the users row (and with it the foreign keys that lead
- * here) is gone.
+ * platform_tenants_naming_user, migrations 0011 and 0014). Asked in the request's own tenant,
+ * while `requestId` (an erasure or an export of the person) is processing; for an erasure,
+ * before the users row (and with it the foreign keys that lead here) is gone.
  */
 export async function tenantsNaming(
   db: Database,

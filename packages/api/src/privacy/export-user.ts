@@ -2,6 +2,7 @@ import { type Database, schema, type Tx } from '@platform/db';
 import { and, asc, eq, or } from 'drizzle-orm';
 import { apiKeyColumns } from '../routers/apiKeys/view.ts';
 import { ARCHIVE_FORMAT, ARCHIVE_VERSION } from './archive.ts';
+import { tenantsNaming } from './erase-user.ts';
 import { membershipsOf, type TenantMembership } from './memberships.ts';
 import { requestColumns } from './requests.ts';
 
@@ -66,19 +67,48 @@ async function identityOf(db: Database, userId: string) {
   });
 }
 
-/** What one organisation holds about the person (read in that organisation's transaction). */
-async function tenantPartOf(tx: Tx, membership: TenantMembership, userId: string) {
-  const t = membership.tenantId;
+/** An organisation the person no longer belongs to, as it is now (null once it was erased). */
+async function formerOrganisation(tx: Tx, tenantId: string): Promise<Organisation | null> {
+  const [tenant] = await tx
+    .select({ name: schema.tenants.name, slug: schema.tenants.slug })
+    .from(schema.tenants)
+    .where(eq(schema.tenants.id, tenantId));
+  return tenant ? { tenantId, tenantName: tenant.name, tenantSlug: tenant.slug } : null;
+}
+
+type Organisation = Pick<TenantMembership, 'tenantId' | 'tenantName' | 'tenantSlug'>;
+
+/**
+ * What one organisation holds about the person (read in that organisation's transaction):
+ * `membership` is null for one they have left or were removed from.
+ */
+async function tenantPartOf(
+  tx: Tx,
+  organisation: Organisation,
+  membership: TenantMembership | null,
+  userId: string,
+) {
+  const t = organisation.tenantId;
   const c = schema.chatSessions;
   const m = schema.messages;
   const l = schema.auditLogs;
   const k = schema.apiKeys;
   const g = schema.meetings;
   const r = schema.dataRequests;
+  const x = schema.membershipRemovals;
   return {
-    tenant: { id: t, name: membership.tenantName, slug: membership.tenantSlug },
-    role: membership.role,
-    joinedAt: membership.joinedAt,
+    tenant: { id: t, name: organisation.tenantName, slug: organisation.tenantSlug },
+    member: membership !== null,
+    role: membership?.role ?? null,
+    joinedAt: membership?.joinedAt ?? null,
+    // The record an admin kept on removing them (so single sign-on does not re-admit them).
+    removal:
+      (
+        await tx
+          .select({ name: x.name, email: x.email, role: x.role, removedAt: x.removedAt })
+          .from(x)
+          .where(and(eq(x.tenantId, t), eq(x.userId, userId)))
+      )[0] ?? null,
     conversationsStarted: await tx
       .select()
       .from(c)
@@ -125,19 +155,38 @@ async function tenantPartOf(tx: Tx, membership: TenantMembership, userId: string
 /**
  * Everything the platform holds about one person (GDPR art. 15 and 20): their profile,
  * sign-in methods, sessions and 2FA state (global identity, auth role); then, in every
- * organisation they belong to, their membership, the conversations they started, the messages
- * they wrote, the audit entries about them (as actor or as subject), the API keys and meetings
- * they created and their own privacy requests. Null when the person no longer exists.
+ * organisation they belong to, and in every one they left or were removed from that still
+ * names them (platform_tenants_naming_user, asked in the request's tenant while the export
+ * is processing), their membership or removal record, the conversations they started, the
+ * messages they wrote, the audit entries about them (as actor or as subject), the API keys
+ * and meetings they created and their own privacy requests. Null when the person no longer
+ * exists.
  */
-export async function buildUserExport(db: Database, userId: string, requestId: string) {
+export async function buildUserExport(
+  db: Database,
+  tenantId: string,
+  userId: string,
+  requestId: string,
+) {
   const identity = await identityOf(db, userId);
   if (!identity) return null;
   const memberships = await membershipsOf(db, userId);
+  const current = new Set(memberships.map((m) => m.tenantId));
   const organisations = [];
   for (const membership of memberships)
     organisations.push(
-      await db.withTenant(membership.tenantId, (tx) => tenantPartOf(tx, membership, userId)),
+      await db.withTenant(membership.tenantId, (tx) =>
+        tenantPartOf(tx, membership, membership, userId),
+      ),
     );
+  for (const former of await tenantsNaming(db, tenantId, userId, requestId)) {
+    if (current.has(former)) continue;
+    const part = await db.withTenant(former, async (tx) => {
+      const organisation = await formerOrganisation(tx, former);
+      return organisation && tenantPartOf(tx, organisation, null, userId);
+    });
+    if (part) organisations.push(part);
+  }
   return {
     format: ARCHIVE_FORMAT,
     version: ARCHIVE_VERSION,

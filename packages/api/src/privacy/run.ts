@@ -111,7 +111,7 @@ async function exportRequest(deps: PrivacyDeps, tenantId: string, request: Claim
     request.scope === 'tenant'
       ? await buildTenantExport(deps.db, tenantId, request.id)
       : request.userId
-        ? await buildUserExport(deps.db, request.userId, request.id)
+        ? await buildUserExport(deps.db, tenantId, request.userId, request.id)
         : null;
   if (!archive) return fail(deps.db, tenantId, request.id, 'The person no longer exists');
   await storeArchive(deps.db, tenantId, request.id, await packArchive(archive), deps.exportTtlDays);
