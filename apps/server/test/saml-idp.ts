@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { SignedXml } from 'xml-crypto';
+import xmlenc from 'xml-encryption';
 
 export type KeyPair = { key: string; cert: string; certBase64: string };
 
@@ -111,4 +112,30 @@ export function samlResponse(o: ResponseOptions): string {
   });
   const signed = sig.getSignedXml();
   return Buffer.from(o.tamper ? o.tamper(signed) : signed).toString('base64');
+}
+
+/**
+ * The response with its (signed) assertion encrypted to `certPem`, as an IdP set to encrypt
+ * does: AES-256-GCM content key, wrapped with RSA-OAEP for the SP's certificate.
+ */
+export async function encryptAssertion(responseBase64: string, certPem: string): Promise<string> {
+  const xml = Buffer.from(responseBase64, 'base64').toString('utf8');
+  const assertion = /<saml:Assertion[\s\S]*<\/saml:Assertion>/.exec(xml)?.[0];
+  if (!assertion) throw new Error('encryptAssertion: no assertion');
+  const encrypted = await new Promise<string>((resolve, reject) =>
+    xmlenc.encrypt(
+      assertion,
+      {
+        rsa_pub: createPublicKey(certPem).export({ type: 'spki', format: 'pem' }).toString(),
+        pem: certPem,
+        encryptionAlgorithm: 'http://www.w3.org/2009/xmlenc11#aes256-gcm',
+        keyEncryptionAlgorithm: 'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p',
+        disallowEncryptionWithInsecureAlgorithm: true,
+        warnInsecureAlgorithm: false,
+      },
+      (err: Error | null, result: string) => (err ? reject(err) : resolve(result)),
+    ),
+  );
+  const wrapped = `<saml:EncryptedAssertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">${encrypted}</saml:EncryptedAssertion>`;
+  return Buffer.from(xml.replace(assertion, wrapped)).toString('base64');
 }

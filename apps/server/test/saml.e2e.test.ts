@@ -12,6 +12,7 @@ import {
   trpcError,
 } from './harness.ts';
 import {
+  encryptAssertion,
   idpMetadata,
   type KeyPair,
   makeKeyPair,
@@ -27,7 +28,12 @@ type Connection = {
   id: string;
   protocol: string;
   issuer: string;
-  saml: { spEntityId: string; acsUrl: string; metadataUrl: string } | null;
+  saml: {
+    spEntityId: string;
+    acsUrl: string;
+    metadataUrl: string;
+    encryptionCertificate: string | null;
+  } | null;
 };
 
 const stateCookieOf = (raw: LightMyRequestResponse) => {
@@ -55,22 +61,23 @@ describe.each(testDrivers())('single sign-on over SAML 2.0 (%s)', (driver) => {
   /** Start (POST), then the IdP's answer posted to the ACS with the browser's state cookie. */
   const signIn = async (
     email: string,
-    opts: Partial<ResponseOptions> & { replayOf?: { body: string; cookie: string } } = {},
+    opts: Partial<ResponseOptions> & { encryptTo?: string } = {},
   ) => {
     const start = await h.post('/api/auth/sso/start', { email });
     expect(start.status, start.raw.body).toBe(200);
     const request = readAuthnRequest(String(start.body.url));
     const cookie = stateCookieOf(start.raw);
+    const response = samlResponse({
+      issuer: entityId,
+      audience: request.issuer,
+      destination: ACS,
+      inResponseTo: request.id,
+      email,
+      signer: idp,
+      ...opts,
+    });
     const form = new URLSearchParams({
-      SAMLResponse: samlResponse({
-        issuer: entityId,
-        audience: request.issuer,
-        destination: ACS,
-        inResponseTo: request.id,
-        email,
-        signer: idp,
-        ...opts,
-      }),
+      SAMLResponse: opts.encryptTo ? await encryptAssertion(response, opts.encryptTo) : response,
       RelayState: request.relayState,
     }).toString();
     const post = (body: string, c: string) =>
@@ -183,6 +190,93 @@ describe.each(testDrivers())('single sign-on over SAML 2.0 (%s)', (driver) => {
     const other = await signIn(email);
     const noCookie = await other.post(other.form, '');
     expect(noCookie.statusCode).toBe(400);
+  });
+
+  /** The certificate our SP metadata publishes for encryption, as PEM (null: none). */
+  const metadataCert = async () => {
+    const got = await h.app.inject({
+      method: 'GET',
+      url: `/api/auth/sso/saml/metadata/${conn.id}`,
+    });
+    expect(got.statusCode).toBe(200);
+    const b64 = /use="encryption"[\s\S]*?<ds:X509Certificate>([^<]+)</.exec(got.body)?.[1];
+    return b64 ? `-----BEGIN CERTIFICATE-----\n${b64.trim()}\n-----END CERTIFICATE-----\n` : null;
+  };
+  const pemBody = (pem: string | null | undefined) =>
+    pem?.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '') ?? null;
+
+  it('decrypts assertions encrypted to the connection’s own certificate, and only those', async () => {
+    // Each connection has its own key pair; the certificate is in sso.create's answer and in
+    // the SP metadata, never the private key.
+    const cert = await metadataCert();
+    expect(cert).not.toBeNull();
+    expect(pemBody(conn.saml?.encryptionCertificate)).toBe(pemBody(cert));
+    const listed = await h.query('sso.list', owner.cookie);
+    expect(listed.raw.body).not.toContain('PRIVATE KEY');
+    expect(listed.raw.body).toContain(pemBody(cert)?.slice(0, 40));
+
+    const email = `enc-${tag}@${domain}`;
+    const ok = await signIn(email, { encryptTo: cert as string });
+    expect(ok.reply.statusCode, ok.reply.body).toBe(302);
+    expect(cookieOf(ok.reply)).toBeTruthy();
+    expect(
+      Buffer.from(new URLSearchParams(ok.form).get('SAMLResponse') ?? '', 'base64').toString(),
+    ).toContain('EncryptedAssertion');
+
+    // Encrypted to someone else's certificate: refused, audited, nobody signed in.
+    const foreign = await signIn(`enc2-${tag}@${domain}`, { encryptTo: rogue.cert });
+    expect(foreign.reply.statusCode, foreign.reply.body).toBe(400);
+    expect(json(foreign.reply)).toMatchObject({
+      code: 'SSO_INVALID_RESPONSE',
+      field: 'SAMLResponse',
+    });
+    expect(cookieOf(foreign.reply)).toBeFalsy();
+    expect((await auditOf('auth.sso_sign_in_failed')).at(-1)?.metadata).toMatchObject({
+      reason: 'undecryptable_assertion',
+    });
+    // Encrypted, but signed by another key: decrypting proves nothing about who sent it.
+    const forged = await signIn(`enc3-${tag}@${domain}`, {
+      encryptTo: cert as string,
+      signer: rogue,
+    });
+    expect(forged.reply.statusCode, forged.reply.body).toBe(400);
+    expect((await auditOf('auth.sso_sign_in_failed')).at(-1)?.metadata).toMatchObject({
+      reason: 'invalid_signature',
+    });
+  });
+
+  it('rotates the SP key pair on request (the old certificate stops working), audited', async () => {
+    const old = await metadataCert();
+    const rotated = await h.mutate('sso.update', owner.cookie, { id: conn.id, rotateSpKey: true });
+    expect(rotated.status, rotated.raw.body).toBe(200);
+    const fresh = await metadataCert();
+    expect(pemBody(fresh)).not.toBe(pemBody(old));
+    expect(pemBody(data<Connection>(rotated).saml?.encryptionCertificate)).toBe(pemBody(fresh));
+    const stale = await signIn(`rot-${tag}@${domain}`, { encryptTo: old as string });
+    expect(stale.reply.statusCode).toBe(400);
+    const current = await signIn(`rot-${tag}@${domain}`, { encryptTo: fresh as string });
+    expect(current.reply.statusCode, current.reply.body).toBe(302);
+    expect((await auditOf('sso.updated')).at(-1)?.metadata).toMatchObject({ spKeyRotated: true });
+    // Only for SAML, and only `true`.
+    const bad = await h.mutate('sso.update', owner.cookie, { id: conn.id, rotateSpKey: false });
+    expect(bad.status).toBe(400);
+    expect(trpcError(bad).data.field).toBe('rotateSpKey');
+
+    // A connection without a key pair (made before there were): plain signed assertions still
+    // work, the metadata offers no encryption, and a rotation gives it one.
+    await h.t.ownerQuery(
+      'update sso_connections set client_secret_encrypted = null where id = $1',
+      [conn.id],
+    );
+    expect(await metadataCert()).toBeNull();
+    const plain = await signIn(`plain-${tag}@${domain}`);
+    expect(plain.reply.statusCode, plain.reply.body).toBe(302);
+    const refused = await signIn(`plain-${tag}@${domain}`, { encryptTo: fresh as string });
+    expect(refused.reply.statusCode).toBe(400);
+    expect(
+      (await h.mutate('sso.update', owner.cookie, { id: conn.id, rotateSpKey: true })).status,
+    ).toBe(200);
+    expect(await metadataCert()).not.toBeNull();
   });
 
   it('redirects a GET start to the IdP with an AuthnRequest and RelayState', async () => {

@@ -53,6 +53,7 @@ export { createSessionManager, type SessionManager, type SessionView } from './s
 export { slugify } from './slug.ts';
 export {
   callbackUrl as ssoCallbackUrl,
+  createSpKeyPair,
   createSsoIssuers,
   domainProblem,
   emailDomain,
@@ -60,10 +61,13 @@ export {
   MAX_METADATA_CHARS,
   MAX_SSO_DOMAINS,
   PUBLIC_EMAIL_DOMAINS,
+  parseSpKey,
   readIdpMetadata,
   type SecretOpener,
+  type SpKeyPair,
   type SsoIssuers,
   samlEndpoints,
+  sealableSpKey,
   ssoProviderId,
   ssoSecretContext,
 } from './sso/index.ts';

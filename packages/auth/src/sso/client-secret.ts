@@ -1,5 +1,6 @@
 import type { SsoDeps } from './context.ts';
 import { refuse } from './errors.ts';
+import { parseSpKey, type SpKeyPair } from './saml/sp-key.ts';
 import { ssoSecretContext } from './secrets.ts';
 
 type Sealed = { connectionId: string; tenantId: string; clientSecretEncrypted: string | null };
@@ -29,6 +30,16 @@ export function openClientSecret(deps: Pick<SsoDeps, 'secrets' | 'log'>, conn: S
     );
     return null;
   }
+}
+
+/**
+ * A SAML connection's service-provider key pair (for encrypted assertions), opened; null when
+ * the connection has none (made before keys were) or it cannot be opened (logged as above).
+ */
+export function openSpKey(deps: Pick<SsoDeps, 'secrets' | 'log'>, conn: Sealed): SpKeyPair | null {
+  if (!conn.clientSecretEncrypted) return null;
+  const opened = openClientSecret(deps, conn);
+  return opened === null ? null : parseSpKey(opened);
 }
 
 /** What the person signing in is told when the connection's secret cannot be used. */

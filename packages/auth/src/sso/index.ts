@@ -9,5 +9,6 @@ export {
 export { ssoPlugin } from './plugin.ts';
 export { type IdpSettings, MAX_METADATA_CHARS, readIdpMetadata } from './saml/idp-metadata.ts';
 export { samlEndpoints } from './saml/sp.ts';
+export { createSpKeyPair, parseSpKey, type SpKeyPair, sealableSpKey } from './saml/sp-key.ts';
 export { type SecretOpener, ssoSecretContext } from './secrets.ts';
 export { ssoProviderId } from './users.ts';

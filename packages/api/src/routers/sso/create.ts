@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { samlEndpoints, ssoSecretContext } from '@platform/auth';
+import { createSpKeyPair, samlEndpoints, sealableSpKey, ssoSecretContext } from '@platform/auth';
 import { schema } from '@platform/db';
 import { audit } from '../../audit.ts';
 import { tenantProcedure } from '../../procedures.ts';
@@ -14,17 +14,21 @@ type Ctx = Parameters<typeof assertIssuer>[0] & {
 
 /**
  * The protocol's columns, checked. SAML: the metadata's IdP entityID is the `issuer`, the
- * metadata is stored as given, and `client_id` (NOT NULL) holds our SP entity ID; no secret.
+ * metadata is stored as given, `client_id` (NOT NULL) holds our SP entity ID, and the secret
+ * column holds this connection's own SP key pair (for encrypted assertions), sealed.
  */
 async function protocolValues(ctx: Ctx, id: string, input: CreateInput) {
   if (input.protocol === 'saml') {
     const metadata = input.samlMetadata ?? '';
     const idp = await assertSamlMetadata(ctx, metadata);
     const redirectUri = issuersOf(ctx).redirectUri;
+    const spEntityId = redirectUri ? samlEndpoints(redirectUri, id).spEntityId : `saml:${id}`;
+    const spKey = sealableSpKey(await createSpKeyPair(spEntityId));
     return {
       protocol: 'saml' as const,
       issuer: idp.entityId,
-      clientId: redirectUri ? samlEndpoints(redirectUri, id).spEntityId : `saml:${id}`,
+      clientId: spEntityId,
+      clientSecretEncrypted: ctx.ai.cipher.encrypt(spKey, ssoSecretContext(ctx.tenantId, id)),
       samlMetadata: metadata,
     };
   }

@@ -97,6 +97,11 @@ export const updateInput = z
     domains: domains.optional(),
     /** SAML connections only: new IdP metadata (e.g. a rotated certificate). */
     samlMetadata: samlMetadata.optional(),
+    /**
+     * SAML connections only: a new key pair for encrypted assertions (the old one stops
+     * working at once; the IdP must import our SP metadata again).
+     */
+    rotateSpKey: z.literal(true, { message: 'must be true (or left out)' }).optional(),
     defaultRole: defaultRole.optional(),
     enabled: z.boolean({ message: 'must be true or false' }).optional(),
   })

@@ -1,4 +1,4 @@
-import { ssoSecretContext } from '@platform/auth';
+import { createSpKeyPair, sealableSpKey, ssoSecretContext } from '@platform/auth';
 import { auditChanges, schema } from '@platform/db';
 import { and, eq } from 'drizzle-orm';
 import { audit } from '../../audit.ts';
@@ -14,7 +14,8 @@ const AUDITED = ['name', 'issuer', 'clientId', 'domains', 'defaultRole', 'enable
 /**
  * Changes a connection of the caller's organisation (owners only). A new issuer is checked
  * like at creation; new domains, or turning a connection back on, must find the domains free
- * (409 naming `domains`). A new client secret replaces the sealed one and is never returned.
+ * (409 naming `domains`). A new client secret replaces the sealed one and is never returned;
+ * for SAML, `rotateSpKey` replaces the sealed SP key pair the same way.
  * Another organisation's connection looks like one that does not exist. Audited with the
  * values before and after (the secret only as "changed").
  */
@@ -26,9 +27,7 @@ export const update = tenantProcedure.input(updateInput).mutation(async ({ ctx, 
   // The protocol stays what it was created with; each takes only its own fields.
   const foreign = saml
     ? (['issuer', 'clientId', 'clientSecret'] as const).find((k) => input[k] !== undefined)
-    : input.samlMetadata !== undefined
-      ? 'samlMetadata'
-      : undefined;
+    : (['samlMetadata', 'rotateSpKey'] as const).find((k) => input[k] !== undefined);
   if (foreign)
     throw new DomainError(
       'BAD_REQUEST',
@@ -44,6 +43,9 @@ export const update = tenantProcedure.input(updateInput).mutation(async ({ ctx, 
   const claimsMore =
     enabled && (!before.enabled || domains.some((d) => !before.domains.includes(d)));
   if (claimsMore) await assertDomainsFree(ctx.tx, ctx.tenantId, domains, before.id);
+  const secret =
+    input.clientSecret ??
+    (input.rotateSpKey ? sealableSpKey(await createSpKeyPair(before.clientId)) : undefined);
   const [row] = await ctx.tx
     .update(c)
     .set({
@@ -51,10 +53,10 @@ export const update = tenantProcedure.input(updateInput).mutation(async ({ ctx, 
       ...(input.issuer !== undefined ? { issuer: input.issuer } : {}),
       ...(idp ? { issuer: idp.entityId, samlMetadata: input.samlMetadata } : {}),
       ...(input.clientId !== undefined ? { clientId: input.clientId } : {}),
-      ...(input.clientSecret !== undefined
+      ...(secret !== undefined
         ? {
             clientSecretEncrypted: ctx.ai.cipher.encrypt(
-              input.clientSecret,
+              secret,
               ssoSecretContext(ctx.tenantId, before.id),
             ),
           }
@@ -76,6 +78,7 @@ export const update = tenantProcedure.input(updateInput).mutation(async ({ ctx, 
       ...changes,
       clientSecretChanged: input.clientSecret !== undefined,
       samlMetadataChanged: input.samlMetadata !== undefined,
+      spKeyRotated: input.rotateSpKey === true,
     },
   });
   return connectionView(row, ctx.ai.cipher, issuersOf(ctx).redirectUri);

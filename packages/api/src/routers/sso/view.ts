@@ -1,5 +1,5 @@
 import { type KeyCipher, keyHint } from '@platform/ai';
-import { samlEndpoints, ssoSecretContext } from '@platform/auth';
+import { parseSpKey, samlEndpoints, ssoSecretContext } from '@platform/auth';
 import { schema } from '@platform/db';
 
 const c = schema.ssoConnections;
@@ -42,15 +42,23 @@ type Row = {
  * the secret again, so the admin page says so.
  */
 function secretState(row: Row, cipher: KeyCipher) {
-  if (!row.clientSecretEncrypted) return { clientSecretHint: null, clientSecretUnreadable: false };
+  const none = { clientSecretHint: null, encryptionCertificate: null };
+  if (!row.clientSecretEncrypted) return { ...none, clientSecretUnreadable: false };
   try {
     const secret = cipher.decrypt(
       row.clientSecretEncrypted,
       ssoSecretContext(row.tenantId, row.id),
     );
-    return { clientSecretHint: keyHint(secret), clientSecretUnreadable: false };
+    // SAML: the secret is our SP key pair; only its (public) certificate is shown.
+    if (row.protocol === 'saml')
+      return {
+        ...none,
+        encryptionCertificate: parseSpKey(secret)?.certificatePem ?? null,
+        clientSecretUnreadable: false,
+      };
+    return { ...none, clientSecretHint: keyHint(secret), clientSecretUnreadable: false };
   } catch {
-    return { clientSecretHint: null, clientSecretUnreadable: true };
+    return { ...none, clientSecretUnreadable: true };
   }
 }
 
@@ -58,10 +66,13 @@ function secretState(row: Row, cipher: KeyCipher) {
  * A connection as admins see it: never the client secret, only its hint. `redirectUri` is
  * what to register at an OpenID Connect provider (PUBLIC_URL/api/auth/sso/callback); for SAML,
  * `saml` holds what to give the IdP: our entity ID, the ACS URL and our metadata's address
- * (all on PUBLIC_URL's origin, which redirectUri carries). `issuer` is the IdP's entityID.
+ * (all on PUBLIC_URL's origin, which redirectUri carries) and the certificate it may encrypt
+ * assertions to (null for a connection made before keys were: sso.update rotateSpKey makes
+ * one). `issuer` is the IdP's entityID.
  */
 export function connectionView(row: Row, cipher: KeyCipher, redirectUri: string | null) {
   const saml = row.protocol === 'saml';
+  const { encryptionCertificate, ...secret } = secretState(row, cipher);
   return {
     id: row.id,
     protocol: row.protocol,
@@ -69,11 +80,12 @@ export function connectionView(row: Row, cipher: KeyCipher, redirectUri: string 
     domains: row.domains,
     issuer: row.issuer,
     clientId: row.clientId,
-    ...secretState(row, cipher),
+    ...secret,
     defaultRole: row.defaultRole,
     enabled: row.enabled,
     redirectUri: saml ? null : redirectUri,
-    saml: saml && redirectUri ? samlEndpoints(redirectUri, row.id) : null,
+    saml:
+      saml && redirectUri ? { ...samlEndpoints(redirectUri, row.id), encryptionCertificate } : null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

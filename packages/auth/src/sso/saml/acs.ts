@@ -1,6 +1,7 @@
 import type { Profile } from '@node-saml/node-saml';
 import { DOMParser } from '@xmldom/xmldom';
 import type { SsoProfile } from '../claims.ts';
+import { openSpKey } from '../client-secret.ts';
 import type { EndpointContext, SsoDeps } from '../context.ts';
 import { refuse, ssoError } from '../errors.ts';
 import { describeFailure } from '../failures.ts';
@@ -12,6 +13,7 @@ import { idpOf } from './start.ts';
 const MAX_RESPONSE_CHARS = 512 * 1024;
 const EMAIL_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 const TRANSIENT_FORMAT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
+const SAML_NS = 'urn:oasis:names:tc:SAML:2.0:assertion';
 /** Attributes IdPs put the email in (node-saml already copies `mail` and its OID to `email`). */
 const EMAIL_ATTRIBUTES = [
   'email',
@@ -43,8 +45,12 @@ const firstText = (profile: Profile, names: string[]) => {
 const invalid = (reason: string, message: string) =>
   refuse(reason, 'BAD_REQUEST', 'SSO_INVALID_RESPONSE', `SAMLResponse: ${message}`, 'SAMLResponse');
 
-/** Why node-saml refused a response, as an audit reason and a message for the person. */
-function refusalOf(err: unknown) {
+/**
+ * Why node-saml refused a response, as an audit reason and a message for the person. An
+ * encrypted assertion that fails for no named reason could not be decrypted (the crypto
+ * library's own messages, e.g. an OAEP decoding error, say so only in their words).
+ */
+function refusalOf(err: unknown, encrypted: boolean) {
   const message = err instanceof Error ? err.message : '';
   if (err instanceof Error && err.name === 'SamlStatusError')
     return refuse(
@@ -71,11 +77,19 @@ function refusalOf(err: unknown) {
       'invalid_signature',
       'no valid signature by the identity provider’s certificate on the response or assertion',
     );
+  if (encrypted || /decrypt/i.test(message))
+    return invalid(
+      'undecryptable_assertion',
+      'the encrypted assertion cannot be decrypted with this connection’s key (import our SP metadata at the identity provider again)',
+    );
   return invalid('invalid_response', 'is not a valid SAML 2.0 response');
 }
 
-/** The response's Destination, when it names one: it must be our ACS (SAML core 3.2.2). */
-function destinationOf(base64: string): { destination: string | null } | null {
+/**
+ * The response's Destination, when it names one (it must be our ACS, SAML core 3.2.2), and
+ * whether its assertion is encrypted.
+ */
+function envelopeOf(base64: string): { destination: string | null; encrypted: boolean } | null {
   const xml = Buffer.from(base64, 'base64').toString('utf8');
   if (/<!DOCTYPE/i.test(xml)) return null;
   let broken = false;
@@ -89,7 +103,10 @@ function destinationOf(base64: string): { destination: string | null } | null {
   try {
     const root = parser.parseFromString(xml, 'text/xml').documentElement;
     if (broken || root?.localName !== 'Response') return null;
-    return { destination: root.getAttribute('Destination') || null };
+    return {
+      destination: root.getAttribute('Destination') || null,
+      encrypted: root.getElementsByTagNameNS(SAML_NS, 'EncryptedAssertion').length > 0,
+    };
   } catch {
     return null;
   }
@@ -137,16 +154,19 @@ export async function finishSamlSignIn(ctx: EndpointContext, deps: SsoDeps) {
     const response = field(ctx.body, 'SAMLResponse')?.replace(/\s+/g, '') ?? '';
     if (!response || response.length > MAX_RESPONSE_CHARS || !/^[A-Za-z0-9+/]+=*$/.test(response))
       throw invalid('no_response', 'missing, or not a base64 SAML response');
-    const parsed = destinationOf(response);
+    const parsed = envelopeOf(response);
     if (!parsed) throw invalid('invalid_response', 'is not a SAML 2.0 Response document');
     const { acsUrl } = samlEndpoints(deps.publicUrl, conn.connectionId);
     if (parsed.destination !== null && parsed.destination !== acsUrl)
       throw invalid('wrong_destination', `is addressed to another endpoint (Destination)`);
     const idp = idpOf(deps, conn);
-    const sp = serviceProvider(deps.publicUrl, conn.connectionId, idp, {
-      id: pending.requestId,
-      createdAt: new Date(pending.issuedAt),
-    });
+    const sp = serviceProvider(
+      deps.publicUrl,
+      conn.connectionId,
+      idp,
+      { id: pending.requestId, createdAt: new Date(pending.issuedAt) },
+      openSpKey(deps, conn)?.privateKeyPem,
+    );
     let profile: Profile | null;
     try {
       ({ profile } = await sp.validatePostResponseAsync({
@@ -158,7 +178,7 @@ export async function finishSamlSignIn(ctx: EndpointContext, deps: SsoDeps) {
         { connectionId: conn.connectionId, failure: describeFailure(err) },
         'sso saml response refused',
       );
-      throw refusalOf(err);
+      throw refusalOf(err, parsed.encrypted);
     }
     if (!profile) throw invalid('no_assertion', 'carries no assertion');
     if (profile.issuer !== idp.entityId)

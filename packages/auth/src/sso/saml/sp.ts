@@ -42,13 +42,15 @@ const onlyRequest = (requestId: string | null, createdAt: Date): CacheProvider =
  * A node-saml service provider for one connection. Responses must be signed by one of the
  * IdP's certificates, on the Response or on the Assertion (neither alone is demanded, as IdPs
  * differ); the audience must be this connection's entity ID; the assertion's times are
- * checked with CLOCK_SKEW_MS of tolerance; InResponseTo must name `requestId`.
+ * checked with CLOCK_SKEW_MS of tolerance; InResponseTo must name `requestId`. With the
+ * connection's SP key, encrypted assertions are decrypted (and then checked the same way).
  */
 export function serviceProvider(
   publicUrl: string,
   connectionId: string,
   idp: IdpSettings,
   request: { id: string | null; createdAt: Date },
+  decryptionKeyPem?: string,
 ) {
   const { spEntityId, acsUrl } = samlEndpoints(publicUrl, connectionId);
   return new SAML({
@@ -68,5 +70,8 @@ export function serviceProvider(
     // Asking for password authentication would make IdPs refuse people who use MFA or Kerberos.
     disableRequestedAuthnContext: true,
     signatureAlgorithm: 'sha256',
+    // Assertions the IdP encrypted to this connection's certificate (EncryptedAssertion);
+    // without a key, node-saml refuses them. Plain signed assertions work either way.
+    ...(decryptionKeyPem ? { decryptionPvk: decryptionKeyPem } : {}),
   });
 }
