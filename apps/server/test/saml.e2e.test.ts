@@ -279,6 +279,54 @@ describe.each(testDrivers())('single sign-on over SAML 2.0 (%s)', (driver) => {
     expect(await metadataCert()).not.toBeNull();
   });
 
+  it('starts from the IdP’s app tile by domain (loginUrl), as a sign-in this browser began', async () => {
+    const listed = data<{ items: Array<Connection & { loginUrl: string | null }> }>(
+      await h.query('sso.list', owner.cookie),
+    ).items;
+    const loginUrl = listed.find((c) => c.id === conn.id)?.loginUrl ?? '';
+    expect(loginUrl).toBe(`${PUBLIC_URL}/api/auth/sso/start?domain=${domain}`);
+    const start = await h.app.inject({
+      method: 'GET',
+      url: new URL(loginUrl).pathname + new URL(loginUrl).search,
+    });
+    expect(start.statusCode, start.body).toBe(302);
+    const request = readAuthnRequest(String(start.headers.location));
+    expect(request.issuer).toBe(conn.saml?.spEntityId);
+    const email = `tile-${tag}@${domain}`;
+    const reply = await h.app.inject({
+      method: 'POST',
+      url: '/api/auth/sso/saml/acs',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: IDP_ORIGIN,
+        cookie: stateCookieOf(start),
+      },
+      payload: new URLSearchParams({
+        SAMLResponse: samlResponse({
+          issuer: entityId,
+          audience: request.issuer,
+          destination: ACS,
+          inResponseTo: request.id,
+          email,
+          signer: idp,
+        }),
+        RelayState: request.relayState,
+      }).toString(),
+    });
+    expect(reply.statusCode, reply.body).toBe(302);
+    expect(cookieOf(reply)).toBeTruthy();
+    // Exactly one of email and domain; an unknown domain is a 404 naming it.
+    for (const [query, field, status] of [
+      ['', 'email', 400],
+      [`email=a%40${domain}&domain=${domain}`, 'email', 400],
+      ['domain=nobody-has-this.example', 'domain', 404],
+    ] as const) {
+      const r = await h.app.inject({ method: 'GET', url: `/api/auth/sso/start?${query}` });
+      expect(r.statusCode, query).toBe(status);
+      expect(json(r), query).toMatchObject({ field });
+    }
+  });
+
   it('redirects a GET start to the IdP with an AuthnRequest and RelayState', async () => {
     const r = await h.app.inject({
       method: 'GET',

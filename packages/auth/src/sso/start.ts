@@ -12,26 +12,45 @@ import { sameOriginReturnTo } from './return-to.ts';
 import { startSamlSignIn } from './saml/start.ts';
 import { bindStateToBrowser } from './state-cookie.ts';
 
-const startInput = z.strictObject({
-  email: z
-    .string({ message: 'must be an email address' })
-    .trim()
-    .toLowerCase()
-    .pipe(z.email({ message: 'must be a valid email address' }).max(254)),
-  /** A page of this site to land on afterwards (same origin only); /account by default. */
-  returnTo: z.string({ message: 'must be a string' }).optional(),
-});
+const startInput = z
+  .strictObject({
+    email: z
+      .string({ message: 'must be an email address' })
+      .trim()
+      .toLowerCase()
+      .pipe(z.email({ message: 'must be a valid email address' }).max(254))
+      .optional(),
+    /**
+     * Instead of an email, the organisation's email domain: the link an IdP's app tile opens
+     * ("initiate login URI"), so a sign-in started from the IdP's dashboard is still one this
+     * browser started (SP-initiated), with its state and InResponseTo checks.
+     */
+    domain: z
+      .string({ message: 'must be an email domain' })
+      .trim()
+      .toLowerCase()
+      .max(253, { message: 'must be an email domain' })
+      .optional(),
+    /** A page of this site to land on afterwards (same origin only); /account by default. */
+    returnTo: z.string({ message: 'must be a string' }).optional(),
+  })
+  .refine((v) => (v.email === undefined) !== (v.domain === undefined), {
+    message: 'give an email address, or else a domain',
+    path: ['email'],
+  });
 
-/** The enabled connection for an email's domain, or a 404 naming `email`. */
-async function connectionForEmail(deps: SsoDeps, email: string) {
-  const domain = emailDomain(email) ?? '';
+/** The enabled connection for the email's (or the given) domain, or a 404 naming the field. */
+async function connectionFor(deps: SsoDeps, input: { email?: string; domain?: string }) {
+  const field = input.email !== undefined ? 'email' : 'domain';
+  const domain =
+    input.email !== undefined ? (emailDomain(input.email) ?? '') : (input.domain ?? '');
   const conn = await deps.db.ssoByDomain(domain);
   if (!conn)
     throw ssoError(
       'NOT_FOUND',
       'SSO_NOT_CONFIGURED',
-      'email: No single sign-on for this email domain',
-      'email',
+      `${field}: No single sign-on for this email domain`,
+      field,
     );
   return conn;
 }
@@ -51,7 +70,8 @@ function openedSecret(deps: SsoDeps, conn: SsoConnectionRecord) {
 }
 
 /**
- * GET /api/auth/sso/start?email=… (redirects) or POST {email, returnTo?} (answers {url}).
+ * GET /api/auth/sso/start?email=… or ?domain=… (redirects) or POST {email | domain, returnTo?}
+ * (answers {url}).
  * Finds the organisation's connection from the email's domain; a SAML one goes on in
  * saml/start.ts. An OpenID Connect one sends the browser to its provider with PKCE (S256), a state and a nonce. The verifier and nonce stay server-side in
  * the verification table for STATE_SECONDS; the state also goes into a signed cookie, so the
@@ -64,7 +84,7 @@ export async function startSignIn(ctx: EndpointContext, deps: SsoDeps) {
     const { field, message } = firstIssue(parsed.error);
     throw ssoError('BAD_REQUEST', 'VALIDATION_ERROR', message, field);
   }
-  const { email, returnTo: askedReturn } = parsed.data;
+  const { email, domain, returnTo: askedReturn } = parsed.data;
   const returnTo =
     askedReturn === undefined ? null : sameOriginReturnTo(askedReturn, deps.publicUrl);
   if (askedReturn !== undefined && !returnTo)
@@ -75,7 +95,7 @@ export async function startSignIn(ctx: EndpointContext, deps: SsoDeps) {
       'returnTo',
     );
 
-  const found = await connectionForEmail(deps, email);
+  const found = await connectionFor(deps, { email, domain });
   if (found.protocol === 'saml') return startSamlSignIn(ctx, deps, found, returnTo, isPost);
   const conn = { ...found, clientSecret: openedSecret(deps, found) };
   let config: oidc.Configuration;
@@ -123,7 +143,7 @@ export async function startSignIn(ctx: EndpointContext, deps: SsoDeps) {
     state,
     nonce,
     // Providers (Google, Entra) pre-select or pre-fill the account with it.
-    login_hint: email,
+    ...(email ? { login_hint: email } : {}),
   });
   await bindStateToBrowser(ctx, state, 'redirect', deps.publicUrl);
   if (!isPost) throw ctx.redirect(url.href);

@@ -68,7 +68,7 @@ function secretState(row: Row, cipher: KeyCipher) {
  * `saml` holds what to give the IdP: our entity ID, the ACS URL and our metadata's address
  * (all on PUBLIC_URL's origin, which redirectUri carries) and the certificate it may encrypt
  * assertions to (null for a connection made before keys were: sso.update rotateSpKey makes
- * one). `issuer` is the IdP's entityID.
+ * one). `loginUrl` is the link for an IdP's app tile. `issuer` is the IdP's entityID.
  */
 export function connectionView(row: Row, cipher: KeyCipher, redirectUri: string | null) {
   const saml = row.protocol === 'saml';
@@ -84,6 +84,11 @@ export function connectionView(row: Row, cipher: KeyCipher, redirectUri: string 
     defaultRole: row.defaultRole,
     enabled: row.enabled,
     redirectUri: saml ? null : redirectUri,
+    // For the IdP's app tile ("initiate login URI"): starts a sign-in as if from our page.
+    loginUrl:
+      redirectUri && row.domains[0]
+        ? `${new URL(redirectUri).origin}/api/auth/sso/start?domain=${encodeURIComponent(row.domains[0])}`
+        : null,
     saml:
       saml && redirectUri ? { ...samlEndpoints(redirectUri, row.id), encryptionCertificate } : null,
     createdAt: row.createdAt,
