@@ -20,6 +20,7 @@ import {
 } from './fuzz-inputs.ts';
 import {
   type Account,
+  cookieOf,
   data,
   type Harness,
   PUBLIC_URL,
@@ -228,12 +229,34 @@ describe.each(testDrivers())('fuzzing every input (%s)', (driver) => {
       expect(await fingerprint(h, ignore), `${why}: a refusal changed data`).toEqual(baseline);
       return;
     }
-    // A valid call may have handed ownership away (users.updateRole): the fuzzer stays owner.
+    await keepFuzzerOwner();
+    baseline = await fingerprint(h, ignore);
+  };
+
+  /**
+   * A valid call may have handed ownership away (users.updateRole), or, once another member
+   * was made an owner, removed the fuzzer from its organisation (users.remove), which also
+   * ends its sessions: the fuzzer stays an owner, signed in, so later procedures are fuzzed
+   * past the permission check and not merely refused with 401.
+   */
+  const keepFuzzerOwner = async () => {
     await h.t.ownerQuery(
-      `update memberships set role = 'owner' where tenant_id = $1 and user_id = $2 and role <> 'owner'`,
+      `insert into memberships (tenant_id, user_id, role) values ($1, $2, 'owner')
+       on conflict (tenant_id, user_id) do update set role = 'owner' where memberships.role <> 'owner'`,
       [owner.tenantId, owner.userId],
     );
-    baseline = await fingerprint(h, ignore);
+    await h.t.ownerQuery('delete from membership_removals where tenant_id = $1 and user_id = $2', [
+      owner.tenantId,
+      owner.userId,
+    ]);
+    if ((await h.query('users.me', owner.cookie)).status !== 401) return;
+    const signIn = await h.post('/api/auth/sign-in/email', {
+      email: owner.email,
+      password: owner.password,
+    });
+    const cookie = cookieOf(signIn.raw);
+    if (!cookie) throw new Error(`the fuzzer could not sign in again: ${signIn.status}`);
+    owner = { ...owner, cookie };
   };
 
   type Input = { raw: false; value: unknown } | { raw: true; text: string | Buffer };
