@@ -222,7 +222,9 @@ describe.each(testDrivers())('HTTP contract and bad input (%s)', (driver) => {
     expect(rest.items).toHaveLength(1);
   });
 
-  it('lets a handler whose client hung up finish before the database may close', async () => {
+  it('lets a handler whose client hung up finish before the database may close', {
+    timeout: 60_000,
+  }, async () => {
     const acct = await h.signUp('Hang Up Ltd');
     const sessions = async () =>
       (
@@ -244,7 +246,11 @@ describe.each(testDrivers())('HTTP contract and bad input (%s)', (driver) => {
     abort.abort(); // the Argon2id verify (~70 ms) is still running
     expect(await request).toBe('aborted');
     expect(h.app.inFlight.count()).toBeGreaterThan(0);
-    expect(await h.app.inFlight.drained(10_000)).toBe(true);
-    expect(await sessions()).toBe((before ?? 0) + 1);
+    // A bound for liveness, not speed: failed once at 10 s under CI load, so it is generous,
+    // and says what was still running (the count) and whether the sign-in got to the end.
+    const drained = await h.app.inFlight.drained(30_000);
+    const state = `in flight ${h.app.inFlight.count()}, sessions ${before} -> ${await sessions()}`;
+    expect(drained, state).toBe(true);
+    expect(await sessions(), state).toBe((before ?? 0) + 1);
   });
 });

@@ -290,7 +290,7 @@ describe.each(testDrivers())('WebSocket /ws (%s)', (driver) => {
       .map((f) => (f.data as { message: Message }).message);
     const ids = replayed.map((m) => m.id);
     // What was replayed, should this ever fail (seen once, under load: three messages).
-    const seen = JSON.stringify(replayed.map((m) => [m.author.type, m.content.slice(0, 60)]));
+    const seen = JSON.stringify(replayed.map((m) => [m.author.type, m.text.slice(0, 60)]));
     expect(ids, seen).toContain(replyId);
     expect(ids, seen).toHaveLength(2);
     await Promise.all([other.close(), back.close()]);
