@@ -34,8 +34,12 @@ export type Harness = {
   /**
    * A new person who joins the owner's organisation with this role; the returned cookie acts for
    * that organisation (signing in again puts the session in the newest membership).
+   * homeTenantId is the organisation the person founded at sign-up.
    */
-  joinAs(owner: Account, role: 'admin' | 'member' | 'viewer'): Promise<Account>;
+  joinAs(
+    owner: Account,
+    role: 'admin' | 'member' | 'viewer',
+  ): Promise<Account & { homeTenantId: string }>;
   post(url: string, body: unknown, cookie?: string): Promise<Reply>;
   query(path: string, cookie?: string, input?: unknown): Promise<Reply>;
   mutate(path: string, cookie: string | undefined, input: unknown): Promise<Reply>;
@@ -166,7 +170,7 @@ export async function startHarness(
     });
     const cookie = cookieOf(signIn.raw);
     if (!cookie) throw new Error(`sign-in failed: ${signIn.status}`);
-    return { ...person, cookie, tenantId: owner.tenantId };
+    return { ...person, cookie, tenantId: owner.tenantId, homeTenantId: person.tenantId };
   };
 
   const ingest: Harness['ingest'] = async (cookie, fileName, text) => {
