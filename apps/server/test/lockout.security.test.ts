@@ -160,6 +160,41 @@ describe.each(testDrivers())('sign-in lockout (%s)', (driver) => {
     }
   });
 
+  it('audits the sign-up that founded an organisation: founder, name, IP and agent', async () => {
+    const email = uniqueEmail('founder');
+    const raw = await h.app.inject({
+      method: 'POST',
+      url: '/api/auth/sign-up/email',
+      headers: {
+        'content-type': 'application/json',
+        origin: 'http://localhost:3000',
+        'user-agent': 'LockoutTest/1.0 (sign-up)',
+      },
+      payload: JSON.stringify({
+        name: 'Fran Founder',
+        email,
+        password: 'a long passphrase for the founder',
+        organizationName: '  Founded Here Ltd ',
+      }),
+    });
+    expect(raw.statusCode).toBe(200);
+    const cookie = cookieOf(raw);
+    const me = data<{ id: string; tenantId: string }>(await h.query('users.me', cookie));
+    const [entry, ...more] = await auditOf(h, me.tenantId, 'auth.sign_up');
+    expect(more).toEqual([]);
+    expect(entry).toMatchObject({
+      actor_user_id: me.id,
+      ip_address: '127.0.0.1',
+      user_agent: 'LockoutTest/1.0 (sign-up)',
+      metadata: { organizationName: 'Founded Here Ltd' },
+    });
+    const [row] = await h.t.ownerQuery<{ resource_type: string; resource_id: string }>(
+      `select resource_type, resource_id from audit_logs where tenant_id = $1 and action = 'auth.sign_up'`,
+      [me.tenantId],
+    );
+    expect(row).toEqual({ resource_type: 'tenant', resource_id: me.tenantId });
+  });
+
   it('records the socket address, not a client-supplied X-Forwarded-For (TRUST_PROXY unset)', async () => {
     const acct = await h.signUp('Spoof Check Ltd');
     const r = await signIn(acct.email, acct.password, {

@@ -267,6 +267,22 @@ export function createAuthSecurity(deps: AuthSecurityDeps) {
       if (ctx.path === '/sign-in/email')
         return signInAfter(ctx, str(body.email).toLowerCase(), clientInfo(headersOf(ctx)));
       const changed = ctx.context.newSession;
+      if (ctx.path === '/sign-up/email' && changed && !isAPIError(ctx.context.returned)) {
+        // Who founded the organisation, from where: its audit log's first entry.
+        const userId = changed.user.id;
+        const tenantId = (changed.session as { activeTenantId?: unknown }).activeTenantId;
+        await audited('sign-up audit', () =>
+          auditAccountEvent(deps.db, userId, {
+            action: 'auth.sign_up',
+            actorUserId: userId,
+            resourceType: 'tenant',
+            ...(typeof tenantId === 'string' ? { resourceId: tenantId } : {}),
+            metadata: { organizationName: str(body.organizationName).trim() },
+            ...clientInfo(headersOf(ctx)),
+          }),
+        );
+        return;
+      }
       if (ctx.path === '/change-password' && changed && !isAPIError(ctx.context.returned)) {
         const userId = changed.user.id;
         await audited('password change audit', () =>
