@@ -73,6 +73,17 @@ describe.each(testDrivers())('operator CLI (%s)', (driver) => {
     const rows = JSON.parse(listed.out) as { slug: string; members: number | string }[];
     expect(rows.map((r) => r.slug)).toEqual(['acme-inc', 'acme-inc-2']);
     expect(rows.map((r) => Number(r.members))).toEqual([1, 1]);
+    // Each organisation's log starts with its founding: a new owner's sign-up, else the
+    // operator's act.
+    const first = async (slug: string) => {
+      const out = await run('audit', ['--tenant', slug, '--since', '1h', '--json'], config);
+      const { entries } = JSON.parse(out.out) as {
+        entries: { action: string; metadata: Record<string, unknown> }[];
+      };
+      return entries.map((e) => [e.action, e.metadata.organizationName]);
+    };
+    expect(await first('acme-inc')).toEqual([['auth.sign_up', 'Acme Inc']]);
+    expect(await first('acme-inc-2')).toEqual([['tenant.created', 'Acme Inc']]);
   });
 
   it('refuses bad input with the field at fault and creates nothing', async () => {

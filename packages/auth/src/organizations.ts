@@ -1,4 +1,4 @@
-import { type Database, schema } from '@platform/db';
+import { appendAudit, type Database, schema } from '@platform/db';
 import { APIError } from 'better-auth/api';
 import { eq } from 'drizzle-orm';
 import type { Auth } from './auth.ts';
@@ -49,6 +49,15 @@ export async function createOrganization(
   if (owner) {
     if (!name) throw new OrganizationInputError('name', 'name: is required');
     const tenant = await db.withAuth((tx) => foundTenant(tx, name, owner.id));
+    // No sign-up to audit it (a new owner's is): the operator founded it for this person.
+    await db.withTenant(tenant.tenantId, (tx) =>
+      appendAudit(tx, tenant.tenantId, {
+        action: 'tenant.created',
+        resourceType: 'tenant',
+        resourceId: tenant.tenantId,
+        metadata: { organizationName: name, ownerUserId: owner.id, by: 'operator' },
+      }),
+    );
     return { ...tenant, ownerId: owner.id, ownerCreated: false };
   }
 
