@@ -5,7 +5,7 @@ import { type Account, data, type Harness, startHarness, trpcError } from './har
 /**
  * Removing a member (users.remove): offboarding that holds. Their membership, sessions acting
  * for the organisation and API keys end at once; their account and other organisations stay;
- * single sign-on refuses them until readmitted (sso.e2e.test.ts signs a removed person in).
+ * single sign-on refuses them until readmitted (sso.security.test.ts signs a removed person in).
  */
 describe.each(testDrivers())('member removal (%s)', (driver) => {
   let h: Harness;
